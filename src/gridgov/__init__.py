@@ -1,0 +1,3 @@
+"""GridGov: big-data grid governance for Chinese cities."""
+
+__version__ = "0.1.0"

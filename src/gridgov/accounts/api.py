@@ -1,0 +1,5 @@
+"""REST endpoints of the accounts app."""
+
+from ninja import Router
+
+router = Router(tags=["accounts"])

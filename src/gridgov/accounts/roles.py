@@ -1,0 +1,38 @@
+"""Roles and what each may do. A role is always bound to a scope (a territory node or a
+department) by a RoleAssignment; capabilities say what, the scope says where."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    COMMUNITY_STAFF = "community_staff", _("Community staff")
+    TOWNSHIP_STAFF = "township_staff", _("Township staff")
+    SUPERVISION = "supervision", _("Supervision centre")
+    COMMAND = "command", _("Command centre")
+    DEPARTMENT = "department", _("Department handler")
+    LEADER = "leader", _("Leader")
+    ADMIN = "admin", _("Administrator")
+    CITIZEN = "citizen", _("Citizen")
+
+
+# Roles bound to a department rather than a territory node.
+DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT})
+
+# Capabilities per role. Later domains add theirs here, next to the role they belong to.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.GRID_WORKER: frozenset({"territory.view"}),
+    Role.COMMUNITY_STAFF: frozenset({"territory.view"}),
+    Role.TOWNSHIP_STAFF: frozenset({"territory.view"}),
+    Role.SUPERVISION: frozenset({"territory.view"}),
+    Role.COMMAND: frozenset({"territory.view"}),
+    Role.DEPARTMENT: frozenset({"territory.view"}),
+    Role.LEADER: frozenset({"territory.view"}),
+    Role.ADMIN: frozenset(
+        {"territory.view", "territory.edit", "users.manage", "audit.view", "departments.manage"}
+    ),
+    Role.CITIZEN: frozenset(),
+}

@@ -1,0 +1,6 @@
+from django.urls import path  # noqa: F401
+
+from gridgov.accounts import views  # noqa: F401
+
+app_name = "accounts"
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Pages of the accounts app: thin views over queries and actions."""

@@ -1,0 +1,75 @@
+"""The versioned REST API: one NinjaAPI with every app's router and one error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from gridgov.api.auth import AUTH
+from gridgov.core.errors import DomainError
+
+api = NinjaAPI(
+    title="GridGov API",
+    version="1",
+    description="Grid governance: territory, accounts, audit and the domains built on them.",
+    urls_namespace="api",
+    auth=AUTH,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error(
+    request: HttpRequest, status: int, code: str, message: str, details: Any = None
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": str(message), "details": details or {}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    fields: dict[str, str] = {}
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "form")]
+        fields[".".join(loc) or "request"] = err.get("msg", "invalid")
+    return error(request, 422, "invalid", _("The request is not valid."), {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, "unauthenticated", _("Log in or send a valid API token."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error(request, exc.status_code, "error", str(exc))
+
+
+def _register() -> None:
+    # Imported here so that each app owns its router and this module only assembles them.
+    from gridgov.accounts.api import router as accounts_router
+    from gridgov.audit.api import router as audit_router
+    from gridgov.territory.api import router as territory_router
+
+    api.add_router("/territory", territory_router)
+    api.add_router("/", accounts_router)
+    api.add_router("/audit", audit_router)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""Pages of the audit app: thin views over queries and actions."""

@@ -1,0 +1,54 @@
+"""Domain errors raised by actions and queries, mapped to one error shape by the API and pages.
+
+Domain code never imports the HTTP layer; it raises these and the edges translate them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class: ``code`` is stable for clients, ``message`` is for people."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        self.details = details or {}
+
+
+class InvalidInput(DomainError):
+    """Input failed validation; ``details['fields']`` maps field names to messages."""
+
+    code = "invalid"
+    status = 422
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, **kw: Any) -> None:
+        details = dict(kw.pop("details", None) or {})
+        if fields:
+            details["fields"] = {k: str(v) for k, v in fields.items()}
+        super().__init__(message, details=details)
+
+
+class NotFound(DomainError):
+    """Absent or outside the user's scope: the two are indistinguishable on purpose."""
+
+    code = "not_found"
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    """The user may see the object but not perform this action on it."""
+
+    code = "forbidden"
+    status = 403
+
+
+class Conflict(DomainError):
+    """Someone else changed the object first (version check or lock)."""
+
+    code = "conflict"
+    status = 409

@@ -1,0 +1,50 @@
+"""One pagination rule for every list, in the API and in pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    count: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def clamp(page: int | str | None, page_size: int | str | None) -> tuple[int, int]:
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        number = 1
+    try:
+        size = int(page_size or DEFAULT_PAGE_SIZE)
+    except (TypeError, ValueError):
+        size = DEFAULT_PAGE_SIZE
+    return number, min(max(1, size), MAX_PAGE_SIZE)
+
+
+def paginate(qs: QuerySet | list, page: int | str | None = 1, page_size: Any = None) -> Page:
+    number, size = clamp(page, page_size)
+    count = qs.count() if isinstance(qs, QuerySet) else len(qs)
+    start = (number - 1) * size
+    return Page(items=list(qs[start : start + size]), count=count, page=number, page_size=size)

@@ -1,0 +1,9 @@
+"""Subcommands of `gridgov` for the demo app."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this app's subcommands to the `gridgov` parser."""

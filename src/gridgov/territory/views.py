@@ -1,0 +1,1 @@
+"""Pages of the territory app: thin views over queries and actions."""
