@@ -117,6 +117,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = GRIDGOV_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing folder before collectstatic
 MEDIA_ROOT = GRIDGOV_HOME / "uploads"
 MEDIA_URL = "/media/"
 STORAGES = {

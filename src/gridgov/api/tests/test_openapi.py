@@ -1,0 +1,55 @@
+"""The whole API against its own OpenAPI document, with generated requests (schemathesis).
+
+No request may produce a server error, and every response must match the schema the
+API publishes for it — the contract hotline systems and mobile apps are built against.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from gridgov.accounts.models import ApiToken
+from gridgov.accounts.tokens import new_token
+from gridgov.wsgi import application
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@pytest.fixture
+def bearer(territory, make_user) -> dict[str, str]:
+    user = make_user("admin", "411302", username="api-admin")
+    raw, prefix, digest = new_token()
+    ApiToken.objects.create(user=user, name="schemathesis", prefix=prefix, token_hash=digest)
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_openapi_document_is_served(client) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    assert any(path.startswith("/api/v1/") for path in document["paths"])
+
+
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+@pytest.mark.django_db
+def test_api_honours_its_schema(case, bearer) -> None:
+    response = case.call(headers=bearer)
+    assert response.status_code < 500, response.text[:500]
+    case.validate_response(
+        response,
+        checks=[status_code_conformance, content_type_conformance, response_schema_conformance],
+    )
