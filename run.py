@@ -34,7 +34,7 @@ def run(*cmd: str | os.PathLike[str], **kwargs: object) -> None:
 
 def ensure_venv(extras: str) -> None:
     """Create .venv and install the package (with extras) when pyproject.toml changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run.py itself may meet an older python3
         sys.exit("GridGov needs Python 3.11 or newer.")
     if not PYTHON.exists():
         say("creating the virtual environment in .venv")

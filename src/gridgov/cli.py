@@ -78,9 +78,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="gridgov", description="GridGov grid governance platform"
-    )
+    parser = argparse.ArgumentParser(prog="gridgov", description="GridGov grid governance platform")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the production web server")

@@ -46,6 +46,7 @@ def make_user(db: Any) -> Callable[..., User]:
                     user=user, role=r, department=department, scope_code=department.region_code
                 )
             else:
+                assert c is not None, "a territory role needs a code"
                 region = Region.objects.get(code=c)
                 RoleAssignment.objects.create(user=user, role=r, region=region, scope_code=c)
         return user

@@ -14,7 +14,7 @@ class DomainError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: object, *, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = str(message)
         self.details = details or {}
@@ -26,7 +26,7 @@ class InvalidInput(DomainError):
     code = "invalid"
     status = 422
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None, **kw: Any) -> None:
+    def __init__(self, message: object, *, fields: dict[str, Any] | None = None, **kw: Any) -> None:
         details = dict(kw.pop("details", None) or {})
         if fields:
             details["fields"] = {k: str(v) for k, v in fields.items()}

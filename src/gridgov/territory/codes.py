@@ -6,6 +6,8 @@ place is a prefix of its code and roll-ups never need joins.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.core.errors import InvalidInput
@@ -15,7 +17,7 @@ CITY, COUNTY, TOWNSHIP, COMMUNITY, GRID = 2, 3, 4, 5, 6
 LEVELS = (CITY, COUNTY, TOWNSHIP, COMMUNITY, GRID)
 CODE_LENGTH = {CITY: 4, COUNTY: 6, TOWNSHIP: 9, COMMUNITY: 12, GRID: 15}
 LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
-LEVEL_LABELS = {
+LEVEL_LABELS: dict[int, Any] = {
     CITY: _("City"),
     COUNTY: _("County / district"),
     TOWNSHIP: _("Township / street"),
@@ -23,7 +25,7 @@ LEVEL_LABELS = {
     GRID: _("Unit grid"),
 }
 
-KIND_LABELS = {
+KIND_LABELS: dict[str, Any] = {
     "city": _("City"),
     "prefecture": _("Prefecture / league"),
     "city_direct": _("Province-administered area"),

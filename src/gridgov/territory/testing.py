@@ -45,7 +45,7 @@ def build_test_territory() -> dict[str, Region]:
     """Create the tree and return every node by code. Grids are the four quadrants
     of each community, numbered west→east then north→south (NW=001, NE=002, SW=003, SE=004)."""
     nodes: dict[str, Region] = {}
-    for code, (name, *bounds) in TEST_TREE.items():
+    for code, (name, *box_bounds) in TEST_TREE.items():
         parent = nodes.get(codes.parent_code(code) or "")
         nodes[code] = Region.objects.create(
             code=code,
@@ -54,7 +54,7 @@ def build_test_territory() -> dict[str, Region]:
             kind=codes.kind_of(code),
             parent=parent,
             source="test",
-            **_fields(*bounds),
+            **_fields(*box_bounds),
         )
     for code, (name, lon0, lat0, lon1, lat1) in TEST_TREE.items():
         if len(code) != 12:
