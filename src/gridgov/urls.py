@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from gridgov.accounts.views import login_view, logout_view
 from gridgov.api.api import api
 
 urlpatterns = [
     path("", include("gridgov.web.urls")),
+    # Un-namespaced because settings.LOGIN_URL / LOGOUT_REDIRECT_URL name them so.
+    path("accounts/login/", login_view, name="login"),
+    path("accounts/logout/", logout_view, name="logout"),
     path("accounts/", include("gridgov.accounts.urls")),
     path("territory/", include("gridgov.territory.urls")),
     path("audit/", include("gridgov.audit.urls")),

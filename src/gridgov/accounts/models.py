@@ -15,6 +15,8 @@ class User(AbstractUser):
     failed_logins = models.PositiveSmallIntegerField(_("failed logins in a row"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     last_failed_login = models.DateTimeField(null=True, blank=True)
+    # Bumped by every administrative edit so a stale form cannot overwrite a newer change.
+    version = models.PositiveIntegerField(default=1)
 
     objects = UserManager()
 
@@ -45,6 +47,7 @@ class Department(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["region_code", "name"]
@@ -138,6 +141,9 @@ class GridAssignment(models.Model):
     )
     assigned_at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = GridAssignmentQuerySet.as_manager()
 
@@ -150,7 +156,13 @@ class GridAssignment(models.Model):
                 fields=["user", "grid"],
                 condition=models.Q(withdrawn_at__isnull=True),
                 name="one_active_assignment_per_user_grid",
-            )
+            ),
+            # At most one main worker and one deputy per grid at any time.
+            models.UniqueConstraint(
+                fields=["grid", "is_deputy"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_active_main_and_deputy_per_grid",
+            ),
         ]
 
 

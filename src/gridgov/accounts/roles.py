@@ -36,3 +36,22 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.CITIZEN: frozenset(),
 }
+
+
+# Territory levels (code lengths) a role may be bound to; department roles take a
+# department instead. Anything else is refused when the role is granted.
+ROLE_CODE_LENGTHS: dict[str, frozenset[int]] = {
+    Role.GRID_WORKER: frozenset({12, 15}),
+    Role.COMMUNITY_STAFF: frozenset({12}),
+    Role.TOWNSHIP_STAFF: frozenset({9}),
+    Role.SUPERVISION: frozenset({4, 6}),
+    Role.COMMAND: frozenset({4, 6}),
+    Role.LEADER: frozenset({4, 6, 9}),
+    Role.ADMIN: frozenset({4, 6, 9}),
+    Role.CITIZEN: frozenset({12, 15}),
+}
+
+
+def all_capabilities() -> frozenset[str]:
+    """Every capability some role has: what an operator may do."""
+    return frozenset().union(*CAPABILITIES.values())

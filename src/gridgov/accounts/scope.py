@@ -27,9 +27,7 @@ def _assignments(user: Any) -> list[tuple[str, str]]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        cached = list(
-            user.role_assignments.active().values_list("role", "scope_code").order_by()
-        )
+        cached = list(user.role_assignments.active().values_list("role", "scope_code").order_by())
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
