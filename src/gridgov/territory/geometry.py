@@ -8,13 +8,14 @@ and is therefore the right space for cutting grids of a given size.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import shapely
 from pyproj import Geod, Transformer
-from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 __all__ = [
@@ -31,7 +32,11 @@ __all__ = [
 ]
 
 _GEOD = Geod(ellps="WGS84")
+T = TypeVar("T")  # a shapely geometry or an object array of them
+Direction = Literal["FORWARD", "INVERSE"]
 _POLYGONAL = ("Polygon", "MultiPolygon")
+# Below this a "polygon" is a line drawn with floating-point noise (1 mm × 1 m), not an area.
+_ZERO_AREA_M2 = 1e-3
 
 
 def shape_from_geojson(obj: Mapping[str, Any]) -> Polygon | MultiPolygon:
@@ -127,7 +132,7 @@ def repair(geom: BaseGeometry | None) -> tuple[Polygon | MultiPolygon | None, st
     if geom.is_valid:
         if geom.geom_type not in _POLYGONAL:
             return None, f"not polygonal ({geom.geom_type})"
-        if geom.area == 0:
+        if _lonlat_plane_m2(geom) < _ZERO_AREA_M2:
             return None, "zero area"
         assert isinstance(geom, Polygon | MultiPolygon)
         return geom, None
@@ -137,9 +142,19 @@ def repair(geom: BaseGeometry | None) -> tuple[Polygon | MultiPolygon | None, st
     if not parts:
         return None, f"{reason.removesuffix(' repaired')}: no area left"
     result: Polygon | MultiPolygon = parts[0] if len(parts) == 1 else MultiPolygon(parts)
-    if result.area == 0 or area_m2(result) == 0:
+    if _lonlat_plane_m2(result) < _ZERO_AREA_M2:
         return None, f"{reason.removesuffix(' repaired')}: no area left"
     return result, reason
+
+
+def _lonlat_plane_m2(geom: BaseGeometry) -> float:
+    """Area as drawn in the lon/lat plane, roughly in m².
+
+    Degeneracy is a property of the stored coordinates: three collinear lon/lat points are a
+    line, even though the geodesic triangle through them encloses real area.
+    """
+    lat = (geom.bounds[1] + geom.bounds[3]) / 2
+    return float(geom.area) * 111_320.0**2 * max(math.cos(math.radians(lat)), 1e-6)
 
 
 def area_m2(geom: BaseGeometry) -> float:
@@ -175,11 +190,7 @@ def equal_area_transformers(geom: BaseGeometry) -> tuple[Transformer, Transforme
     return forward, inverse
 
 
-def project[G: (BaseGeometry, np.ndarray)](
-    geom: G,
-    transformer: Transformer,
-    direction: Literal["FORWARD", "INVERSE"] = "FORWARD",
-) -> G:
+def project(geom: T, transformer: Transformer, direction: Direction = "FORWARD") -> T:
     """Transform a geometry (or an array of them) with one vectorized pyproj call."""
 
     def _apply(coords: np.ndarray) -> np.ndarray:
@@ -205,20 +216,14 @@ def bbox(geom: BaseGeometry) -> tuple[float, float, float, float]:
     return float(minx), float(miny), float(maxx), float(maxy)
 
 
-def _issue(
-    kind: str,
-    names: list[str],
-    piece: BaseGeometry,
-    inverse: Transformer,
-) -> dict[str, Any]:
-    lonlat = project(piece, inverse, "FORWARD")
-    point = lonlat.representative_point()
+def _issue(kind: str, names: list[str], piece: BaseGeometry, area: float) -> dict[str, Any]:
+    point = piece.representative_point()
     return {
         "kind": kind,
         "names": names,
-        "area_m2": float(piece.area),
+        "area_m2": float(area),
         "point": (float(point.x), float(point.y)),
-        "geometry": lonlat,
+        "geometry": to_multipolygon(piece),
     }
 
 
@@ -231,56 +236,62 @@ def sibling_issues(
 
     Grids must tile their community with no gaps or overlaps (domain §1). Each issue is a dict
     `{"kind": "overlap"|"gap"|"outside", "names": [...], "area_m2", "point": (lon, lat),
-    "geometry"}` where geometry is in lon/lat. Only pieces larger than `tolerance_m2` count, so
-    floating-point noise along shared borders is not reported. Areas are measured in an
-    equal-area projection, vectorized, so 500 siblings take milliseconds; a gap is reported per
-    connected piece so each can be located on the map.
+    "geometry"}` with geometry and point in lon/lat. Only pieces larger than `tolerance_m2`
+    count, so floating-point noise is not reported; a gap is reported per connected piece so
+    each can be found on the map.
+
+    Overlays run on the lon/lat coordinates as stored: projecting first would bend straight
+    lon/lat edges differently depending on their vertices and invent slivers of several m²
+    along borders that match exactly. Only the resulting pieces are projected (equal-area,
+    vectorized) to measure them. An STRtree limits the work to neighbouring pairs, so 500
+    siblings take milliseconds.
     """
     names = list(named_geoms)
     if not names and parent_geom is None:
         return []
     geoms = np.array([to_multipolygon(named_geoms[name]) for name in names], dtype=object)
-    reference = parent_geom if parent_geom is not None else shapely.box(*shapely.total_bounds(geoms))
-    forward, inverse = equal_area_transformers(reference)
-    projected = project(geoms, forward)
-    issues: list[dict[str, Any]] = []
+    reference = parent_geom
+    if reference is None:
+        reference = shapely.box(*shapely.total_bounds(geoms))
+    forward, _inverse = equal_area_transformers(reference)
 
+    def measure(pieces: np.ndarray) -> np.ndarray:
+        return np.asarray(shapely.area(project(pieces, forward)), dtype=float)
+
+    issues: list[dict[str, Any]] = []
     if len(names) > 1:
-        tree = shapely.STRtree(projected)
-        left, right = tree.query(projected, predicate="intersects")
+        tree = shapely.STRtree(geoms)
+        left, right = tree.query(geoms, predicate="intersects")
         keep = left < right
         left, right = left[keep], right[keep]
         # Neighbours sharing only a border "touch"; only interiors meeting can have area.
-        interior = ~shapely.touches(projected[left], projected[right])
+        interior = ~shapely.touches(geoms[left], geoms[right])
         left, right = left[interior], right[interior]
-        overlaps = shapely.intersection(projected[left], projected[right])
-        areas = shapely.area(overlaps)
-        pairs = sorted(
+        overlaps = shapely.intersection(geoms[left], geoms[right])
+        areas = measure(overlaps)
+        found = sorted(
             (tuple(sorted((names[i], names[j]))), k)
             for k, (i, j) in enumerate(zip(left, right, strict=True))
             if areas[k] > tolerance_m2
         )
-        for pair, k in pairs:
-            issues.append(_issue("overlap", list(pair), to_multipolygon(overlaps[k]), inverse))
+        for pair, k in found:
+            issues.append(_issue("overlap", list(pair), overlaps[k], areas[k]))
 
     if parent_geom is not None:
-        parent = project(to_multipolygon(parent_geom), forward)
-        covered = shapely.union_all(projected) if len(names) else MultiPolygon()
-        gap_parts = _polygon_parts(parent.difference(covered))
-        gap_parts.sort(key=lambda p: -p.area)
-        for part in gap_parts:
-            if part.area > tolerance_m2:
-                issues.append(_issue("gap", [], part, inverse))
+        parent = to_multipolygon(parent_geom)
+        covered = shapely.union_all(geoms) if len(names) else MultiPolygon()
+        gaps = np.array(_polygon_parts(parent.difference(covered)), dtype=object)
+        if len(gaps):
+            gap_areas = measure(gaps)
+            for g in np.argsort(-gap_areas, kind="stable"):
+                if gap_areas[g] > tolerance_m2:
+                    issues.append(_issue("gap", [], gaps[g], gap_areas[g]))
         shapely.prepare(parent)
-        outside_idx = np.flatnonzero(~shapely.covers(parent, projected))
+        outside_idx = np.flatnonzero(~shapely.covers(parent, geoms))
         if len(outside_idx):
-            outside = shapely.difference(projected[outside_idx], parent)
-            for k, i in sorted(zip(outside_idx, range(len(outside_idx))), key=lambda t: names[t[0]]):
-                piece = to_multipolygon(outside[i])
-                if piece.area > tolerance_m2:
-                    issues.append(_issue("outside", [names[k]], piece, inverse))
+            outside = shapely.difference(geoms[outside_idx], parent)
+            outside_areas = measure(outside)
+            for i, child in sorted(enumerate(outside_idx), key=lambda t: names[t[1]]):
+                if outside_areas[i] > tolerance_m2:
+                    issues.append(_issue("outside", [names[child]], outside[i], outside_areas[i]))
     return issues
-
-
-def _point(lon: float, lat: float) -> Point:
-    return Point(lon, lat)
