@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from gridgov.accounts import actions, queries, scope
 from gridgov.accounts.models import ApiToken, Department, GridAssignment, RoleAssignment, User
@@ -322,7 +322,7 @@ def get_user(request: HttpRequest, user_id: int) -> dict[str, Any]:
 
 
 @router.post("/users", response={201: UserCreatedOut, **ERRORS})
-def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[str, Any]]:
+def create_user(request: HttpRequest, payload: UserCreateIn) -> Status[dict[str, Any]]:
     user, password = actions.create_user(
         payload.username,
         actor=request.user,
@@ -333,7 +333,7 @@ def create_user(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[
         email=payload.email,
         password=payload.password,
     )
-    return 201, {"user": _detail(request, user.pk), "password": password}
+    return Status(201, {"user": _detail(request, user.pk), "password": password})
 
 
 @router.patch("/users/{user_id}", response={200: UserDetailOut, **ERRORS})
@@ -343,9 +343,7 @@ def update_user(request: HttpRequest, user_id: int, payload: UserUpdateIn) -> di
 
 
 @router.post("/users/{user_id}/roles", response={201: RoleOut, **ERRORS})
-def grant_role(
-    request: HttpRequest, user_id: int, payload: RoleGrantIn
-) -> tuple[int, dict[str, Any]]:
+def grant_role(request: HttpRequest, user_id: int, payload: RoleGrantIn) -> Status[dict[str, Any]]:
     assignment = actions.grant_role(
         user_id,
         actor=request.user,
@@ -353,7 +351,7 @@ def grant_role(
         region_code=payload.region_code,
         department_id=payload.department_id,
     )
-    return 201, role_out(assignment)
+    return Status(201, role_out(assignment))
 
 
 @router.post("/users/{user_id}/roles/{assignment_id}/withdraw", response={200: RoleOut, **ERRORS})
@@ -364,11 +362,11 @@ def withdraw_role(request: HttpRequest, user_id: int, assignment_id: int) -> dic
 @router.post("/users/{user_id}/grids", response={201: GridAssignmentOut, **ERRORS})
 def assign_grid(
     request: HttpRequest, user_id: int, payload: GridAssignIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     assignment = actions.assign_grid(
         user_id, actor=request.user, grid_code=payload.grid_code, deputy=payload.deputy
     )
-    return 201, grid_out(assignment)
+    return Status(201, grid_out(assignment))
 
 
 @router.post(
@@ -414,9 +412,9 @@ def list_tokens(request: HttpRequest, filters: Query[PageFilters]) -> dict[str, 
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS})
-def create_token(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, dict[str, Any]]:
+def create_token(request: HttpRequest, payload: TokenCreateIn) -> Status[dict[str, Any]]:
     token, raw = actions.create_token(actor=request.user, name=payload.name, days=payload.days)
-    return 201, {**token_out(token), "token": raw}
+    return Status(201, {**token_out(token), "token": raw})
 
 
 @router.post("/tokens/{token_id}/revoke", response={200: TokenOut, **ERRORS})
@@ -443,9 +441,9 @@ def get_department(request: HttpRequest, department_id: int) -> dict[str, Any]:
 
 
 @router.post("/departments", response={201: DepartmentOut, **ERRORS})
-def create_department(request: HttpRequest, payload: DepartmentIn) -> tuple[int, dict[str, Any]]:
+def create_department(request: HttpRequest, payload: DepartmentIn) -> Status[dict[str, Any]]:
     department = actions.create_department(actor=request.user, **payload.dict())
-    return 201, department_out(department)
+    return Status(201, department_out(department))
 
 
 @router.patch("/departments/{department_id}", response={200: DepartmentOut, **ERRORS})

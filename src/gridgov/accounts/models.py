@@ -165,6 +165,10 @@ class GridAssignment(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        role = _("deputy") if self.is_deputy else _("main worker")
+        return f"{self.user} @ {self.grid_code} ({role})"
+
 
 class ApiToken(models.Model):
     """A bearer token for API clients. Only a SHA-256 of the secret is stored; the

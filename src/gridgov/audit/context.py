@@ -17,8 +17,10 @@ class RequestContext:
     channel: str = "system"  # web, api, cli, system
 
 
+# RequestContext is frozen, so sharing the default instance is safe.
 _current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "gridgov_request_context", default=RequestContext()
+    "gridgov_request_context",
+    default=RequestContext(),  # noqa: B039
 )
 
 

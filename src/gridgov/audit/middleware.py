@@ -27,7 +27,9 @@ class RequestContextMiddleware:
         request_id = incoming if incoming.isalnum() and len(incoming) <= 64 else ""
         channel = "api" if request.path.startswith(("/api/", "/open311/")) else "web"
         ctx = context.RequestContext(
-            request_id=request_id or context.new_request_id(), ip=client_ip(request), channel=channel
+            request_id=request_id or context.new_request_id(),
+            ip=client_ip(request),
+            channel=channel,
         )
         with context.bound(ctx):
             response = self.get_response(request)

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from gridgov.accounts import scope
 from gridgov.audit.actions import GENESIS_HASH, event_digest
 from gridgov.audit.models import AuditChainHead, AuditEvent
+from gridgov.core.errors import NotFound
 
 
 def visible_events(user: Any) -> QuerySet[AuditEvent]:
@@ -34,7 +35,7 @@ def search_events(
     since: Any = None,
     until: Any = None,
 ) -> QuerySet[AuditEvent]:
-    qs = visible_events(user).select_related("actor")
+    qs = visible_events(user)
     if actor:
         qs = qs.filter(actor_name__icontains=actor)
     if action:
@@ -97,3 +98,11 @@ def _iter_events(batch_size: int) -> Iterator[AuditEvent]:
             return
         yield from batch
         last = batch[-1].seq
+
+
+def get_event_for(user: Any, seq: Any) -> AuditEvent:
+    """One event the user may read, by its sequence number; NotFound otherwise."""
+    try:
+        return visible_events(user).get(seq=int(seq))
+    except (AuditEvent.DoesNotExist, TypeError, ValueError):
+        raise NotFound("Not found.") from None

@@ -1,6 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from gridgov.audit import views  # noqa: F401
+from gridgov.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.event_list, name="event_list"),
+    path("events/<int:seq>/", views.event_detail, name="event_detail"),
+]
