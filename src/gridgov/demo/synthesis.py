@@ -195,7 +195,8 @@ def grids_of(geom: BaseGeometry, kind: str, rng: np.random.Generator) -> list[Ba
     """Unit grids of one community or village, in numbering order.
 
     The cell size aims at a grid count drawn from the kind's range; a ragged outline cut by
-    the lattice yields more pieces than area / cell, so the cell grows until the count fits.
+    the lattice yields more pieces than area / cell, so the cell grows until the count is
+    about the target.
     """
     low, high = GRIDS_PER_COMMUNITY if kind == "community" else GRIDS_PER_VILLAGE
     target = int(rng.integers(low, high + 1))
@@ -203,8 +204,11 @@ def grids_of(geom: BaseGeometry, kind: str, rng: np.random.Generator) -> list[Ba
     cell = max(MIN_CELL_M2, float(project(geom, forward).area) / target)
     grids = generate_grids(geom, cell_area_m2=cell)
     for _attempt in range(4):
-        if len(grids) <= high:
+        if len(grids) <= min(target + 1, high):
             break
         cell *= len(grids) / target
-        grids = generate_grids(geom, cell_area_m2=cell)
+        fewer = generate_grids(geom, cell_area_m2=cell)
+        if len(fewer) < low:  # overshot: keep the finer cut
+            break
+        grids = fewer
     return grids
