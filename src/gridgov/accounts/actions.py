@@ -54,6 +54,12 @@ def _setting(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
+def _about(user: User) -> dict[str, Any]:
+    """The audit ``obj`` arguments for a user: the name people know and the username."""
+    label = user.username if not user.display_name else f"{user.display_name} ({user.username})"
+    return {"obj": user, "object_repr": label}
+
+
 def max_failures() -> int:
     return _setting("GRIDGOV_LOGIN_MAX_FAILURES", 5)
 
@@ -122,7 +128,7 @@ def _check_credentials(username: str, password: str) -> tuple[User | None, Login
         )
         return None, _wrong_credentials()
     if account.is_locked:
-        record("auth.login_failed", actor=account, obj=account, changes={"reason": "locked"})
+        record("auth.login_failed", actor=account, **_about(account), changes={"reason": "locked"})
         return None, _locked(account.locked_until)  # type: ignore[arg-type]
     if account.locked_until is not None:  # an expired lock: start counting afresh
         account.failed_logins, account.locked_until = 0, None
@@ -130,10 +136,12 @@ def _check_credentials(username: str, password: str) -> tuple[User | None, Login
     if user is not None:
         account.failed_logins, account.locked_until = 0, None
         account.save(update_fields=["failed_logins", "locked_until"])
-        record("auth.login", actor=account, obj=account)
+        record("auth.login", actor=account, **_about(account))
         return user, None  # type: ignore[return-value]
     if not account.is_active:
-        record("auth.login_failed", actor=account, obj=account, changes={"reason": "inactive"})
+        record(
+            "auth.login_failed", actor=account, **_about(account), changes={"reason": "inactive"}
+        )
         return None, _wrong_credentials()
     return None, _count_account_failure(account)
 
@@ -145,7 +153,7 @@ def _count_account_failure(account: User) -> LoginRefused:
     record(
         "auth.login_failed",
         actor=account,
-        obj=account,
+        **_about(account),
         changes={"reason": "wrong password", "failed_logins": account.failed_logins},
     )
     refusal = _wrong_credentials()
@@ -154,7 +162,7 @@ def _count_account_failure(account: User) -> LoginRefused:
         record(
             "auth.locked",
             actor=account,
-            obj=account,
+            **_about(account),
             changes={"failed_logins": account.failed_logins, "locked_until": account.locked_until},
         )
         refusal = _locked(account.locked_until)
@@ -189,7 +197,7 @@ def _count_ip_failure(ip: str) -> None:
 
 def record_logout(*, actor: User) -> None:
     with transaction.atomic():
-        record("auth.logout", actor=actor, obj=actor)
+        record("auth.logout", actor=actor, **_about(actor))
 
 
 # ---------------------------------------------------------------------------------------
@@ -308,7 +316,7 @@ def create_user(
         record(
             "user.create",
             actor=actor,
-            obj=user,
+            **_about(user),
             grid_code=scope_code,
             changes={**fields, "password": "generated" if generated else "set"},
         )
@@ -330,7 +338,9 @@ def create_operator(
         raw, generated = _validated_password(password, user, "password")
         user.set_password(raw)
         user.save()
-        record("user.create_operator", actor=actor, obj=user, changes={"username": user.username})
+        record(
+            "user.create_operator", actor=actor, **_about(user), changes={"username": user.username}
+        )
     return user, (raw if generated else None)
 
 
@@ -388,7 +398,11 @@ def _change_user(
         target.version += 1
         target.save(update_fields=[*changes, "version"])
         record(
-            action, actor=actor, obj=target, grid_code=queries.anchor_code(target), changes=changes
+            action,
+            actor=actor,
+            **_about(target),
+            grid_code=queries.anchor_code(target),
+            changes=changes,
         )
     return target
 
@@ -406,7 +420,7 @@ def reset_password(user_id: Any, *, actor: Any, password: str | None = None) -> 
         record(
             "user.reset_password",
             actor=actor,
-            obj=target,
+            **_about(target),
             grid_code=queries.anchor_code(target),
             changes={"password": "generated" if generated else "set", "unlocked": was_locked},
         )
@@ -423,7 +437,7 @@ def unlock_user(user_id: Any, *, actor: Any) -> User:
         record(
             "user.unlock",
             actor=actor,
-            obj=target,
+            **_about(target),
             grid_code=queries.anchor_code(target),
             changes=diff(before, {"failed_logins": 0, "locked_until": None}),
         )
@@ -441,7 +455,7 @@ def change_own_password(*, actor: User, old_password: str, new_password: str) ->
         raw, _generated = _validated_password(new_password, user, "new_password")
         user.set_password(raw)
         user.save(update_fields=["password"])
-        record("user.password_change", actor=user, obj=user)
+        record("user.password_change", actor=user, **_about(user))
     return user
 
 
