@@ -30,7 +30,7 @@
   var HIGHLIGHT = "#d9480f";
   var OUTLINE = "#1f3a5f";
   var AUTO_PERMANENT_LABELS = 30;
-  var MIN_LABEL_PIXELS = 44; // labels of areas narrower than this on screen are hidden
+  var MIN_LABEL_PIXELS = 32; // no permanent label on an area narrower than this on screen
 
   var texts = null;
   function t(key, fallback) {
@@ -144,16 +144,26 @@
     legend.addTo(map);
   }
 
-  // Hide permanent labels of areas too small on screen to hold them.
+  // Hide the permanent label of an area narrower on screen than the label itself (it
+  // would spill over its neighbours); hovering the area still shows it.
   function fitLabels(map, layers) {
     layers.forEach(function (layer) {
       var tooltip = layer.getTooltip();
-      if (!tooltip || !tooltip.options.permanent || !tooltip.getElement()) return;
+      var element = tooltip && tooltip.options.permanent && tooltip.getElement();
+      if (!element) return;
       var b = layer.getBounds();
       var width = map.latLngToContainerPoint(b.getNorthEast()).x -
         map.latLngToContainerPoint(b.getSouthWest()).x;
-      tooltip.getElement().classList.toggle("gg-map-label--hidden", width < MIN_LABEL_PIXELS);
+      element.classList.remove("gg-map-label--hidden");
+      layer.ggLabelFits = width >= Math.max(MIN_LABEL_PIXELS, element.offsetWidth + 8);
+      element.classList.toggle("gg-map-label--hidden", !layer.ggLabelFits);
     });
+  }
+
+  function showLabel(layer, show) {
+    var tooltip = layer.getTooltip();
+    var element = tooltip && tooltip.options.permanent && tooltip.getElement();
+    if (element && !layer.ggLabelFits) element.classList.toggle("gg-map-label--hidden", !show);
   }
 
   function drawFeatures(map, el, collection) {
@@ -199,8 +209,12 @@
       }
       layer.on("mouseover", function () {
         layer.setStyle({ weight: style.weight + 1, fillOpacity: 0.7 });
+        showLabel(layer, true);
       });
-      layer.on("mouseout", function () { layer.setStyle(style); });
+      layer.on("mouseout", function () {
+        layer.setStyle(style);
+        showLabel(layer, false);
+      });
     });
     group.addTo(map);
     layers.forEach(function (layer) {
