@@ -225,7 +225,7 @@ class SeedMismatch(Exception):
 
 def build(
     *,
-    seed: int = DEFAULT_SEED,
+    seed: int | None = None,
     full: bool = False,
     detail: Iterable[str] | None = None,
     rebuild: bool = False,
@@ -235,12 +235,15 @@ def build(
 
     ``detail`` lists the townships to draw in full (default DEFAULT_DETAIL; ignored with
     ``full``). Without ``rebuild`` an existing build is kept: ``full`` then only adds the
-    townships still missing, with the seed the city was built with.
+    townships still missing, with the seed the city was built with (``seed=None`` means
+    the seed of the existing build, or DEFAULT_SEED when there is none).
     """
     started = time.monotonic()
     report = progress or _silent
     wanted = None if full else sorted(set(detail if detail is not None else DEFAULT_DETAIL))
     previous = latest_build()
+    if seed is None:
+        seed = int(previous["seed"]) if previous else DEFAULT_SEED
     if previous and not rebuild:
         if int(previous["seed"]) != seed:
             raise SeedMismatch(

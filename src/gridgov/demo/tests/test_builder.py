@@ -116,6 +116,8 @@ def test_another_seed_needs_a_rebuild_and_draws_another_city() -> None:
     assert summary.seed == 2021
     assert city_digest(XINHUA).keys() == {XINHUA}  # its old detail was pruned
     assert city_digest(XINHUA)[XINHUA] != first[XINHUA]  # and it was drawn anew
+    again = builder.build(detail=[DONGGUAN])  # no seed given: the build's own is kept
+    assert (again.built, again.seed) == (False, 2021)
 
 
 def test_drawing_depends_on_the_seed_only() -> None:
