@@ -137,7 +137,7 @@ def _check_credentials(username: str, password: str) -> tuple[User | None, Login
         account.failed_logins, account.locked_until = 0, None
         account.save(update_fields=["failed_logins", "locked_until"])
         record("auth.login", actor=account, **_about(account))
-        return user, None  # type: ignore[return-value]
+        return user, None
     if not account.is_active:
         record(
             "auth.login_failed", actor=account, **_about(account), changes={"reason": "inactive"}
@@ -726,10 +726,9 @@ def revoke_token(token_id: Any, *, actor: Any) -> ApiToken:
     """Revoke a token: one's own, or (system, operators, administrators) a managed user's."""
     with transaction.atomic():
         token = (
-            ApiToken.objects.select_for_update()
-            .select_related("user")
-            .filter(pk=token_id if str(token_id).isdigit() else None)
-            .first()
+            ApiToken.objects.select_for_update().select_related("user").filter(pk=token_id).first()
+            if str(token_id).isdigit()
+            else None
         )
         if token is None or not _may_revoke(actor, token):
             raise NotFound(_("Not found."))

@@ -206,14 +206,8 @@ class DepartmentFilters(PageFilters):
 
 
 def role_out(a: RoleAssignment) -> dict[str, Any]:
-    dept = a.department
     return {
-        "id": a.pk,
-        "role": a.role,
-        "role_label": str(Role(a.role).label),
-        "scope_code": a.scope_code,
-        "scope_name": dept.region.name if dept else (a.region.name if a.region else ""),
-        "department": {"id": dept.pk, "code": dept.code, "name": dept.name} if dept else None,
+        **queries.role_summary(a),
         "granted_at": a.granted_at,
         "withdrawn_at": a.withdrawn_at,
     }

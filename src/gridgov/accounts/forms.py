@@ -16,7 +16,7 @@ from gridgov.accounts.roles import Role
 YES_NO_ANY = [("", _("Any")), ("1", _("Yes")), ("0", _("No"))]
 
 
-def _department_choices(departments: Iterable[Department]) -> list[tuple[Any, str]]:
+def _department_choices(departments: Iterable[Department]) -> list[tuple[Any, Any]]:
     return [("", _("— none —"))] + [
         (d.pk, f"{d.name} ({d.region_code})") for d in departments if d.is_active
     ]
@@ -111,7 +111,9 @@ class RoleScopeForm(forms.Form):
 
     def __init__(self, *args: Any, departments: Iterable[Department] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department_id"].choices = _department_choices(departments)
+        field = self.fields["department_id"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = _department_choices(departments)
 
 
 class UserCreateForm(RoleScopeForm):

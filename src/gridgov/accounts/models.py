@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +19,6 @@ class User(AbstractUser):
     last_failed_login = models.DateTimeField(null=True, blank=True)
     # Bumped by every administrative edit so a stale form cannot overwrite a newer change.
     version = models.PositiveIntegerField(default=1)
-
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("user")
@@ -57,7 +57,7 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.region_code = self.region.code
         super().save(*args, **kwargs)
 

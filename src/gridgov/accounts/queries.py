@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gridgov.accounts import scope
@@ -126,8 +126,8 @@ def common_code(codes_: list[str]) -> str:
 def role_assignments_of(target: User) -> QuerySet[RoleAssignment]:
     """All role assignments of a user, active first, then history, newest first."""
     return target.role_assignments.select_related(
-        "region", "department", "granted_by", "withdrawn_by"
-    ).order_by("withdrawn_at", "-granted_at")
+        "region", "department__region", "granted_by", "withdrawn_by"
+    ).order_by(F("withdrawn_at").desc(nulls_first=True), "-granted_at")
 
 
 def grid_assignments_of(
@@ -208,21 +208,24 @@ def capabilities_of(user: Any) -> list[str]:
     return sorted(held)
 
 
+def role_summary(a: RoleAssignment) -> dict[str, Any]:
+    """A role assignment as people read it: the role, and where (code and name)."""
+    dept = a.department
+    where = dept.region if dept else a.region
+    return {
+        "id": a.pk,
+        "role": a.role,
+        "role_label": str(Role(a.role).label),
+        "scope_code": a.scope_code,
+        "scope_name": where.name if where else "",
+        "department": {"id": dept.pk, "code": dept.code, "name": dept.name} if dept else None,
+    }
+
+
 def me(user: User) -> dict[str, Any]:
     """What the signed-in user is: roles with their scope, grids, capabilities."""
     roles = [
-        {
-            "id": a.pk,
-            "role": a.role,
-            "role_label": str(Role(a.role).label),
-            "scope_code": a.scope_code,
-            "scope_name": a.department.region.name if a.department else a.region.name,
-            "department": (
-                {"id": a.department.pk, "code": a.department.code, "name": a.department.name}
-                if a.department
-                else None
-            ),
-        }
+        role_summary(a)
         for a in user.role_assignments.active()
         .select_related("region", "department__region")
         .order_by("role", "scope_code")

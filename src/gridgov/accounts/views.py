@@ -71,7 +71,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        actions.record_logout(actor=request.user)  # type: ignore[arg-type]
+        actions.record_logout(actor=request.user)
     auth_logout(request)
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
