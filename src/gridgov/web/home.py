@@ -48,6 +48,7 @@ def role_lines(user: Any) -> list[dict[str, Any]]:
         RoleAssignment.objects.active()
         .filter(user=user)
         .select_related("region", "department")
+        .only("role", "scope_code", "region__name", "department__name")
         .order_by()
     )
     lines = [
@@ -73,7 +74,9 @@ def places(user: Any) -> list[Place]:
         return []
     return [
         Place(r.code, r.name, r.level_label, region_url(r.code))
-        for r in Region.objects.filter(code__in=codes).order_by("code")
+        for r in Region.objects.filter(code__in=codes)
+        .only("code", "name", "level")
+        .order_by("code")
     ]
 
 
@@ -83,6 +86,8 @@ def my_grids(user: Any) -> list[dict[str, Any]]:
         GridAssignment.objects.active()
         .filter(user=user)
         .select_related("grid__parent")
+        # Names only: a grid's boundary is not needed on the home page.
+        .only("grid_code", "is_deputy", "grid__name", "grid__parent__name")
         .order_by("grid_code")
     )
     return [

@@ -213,6 +213,15 @@ def test_grid_worker_sees_their_grids_first_on_a_phone(
     assert page.url.endswith(f"/territory/{COMMUNITY}001/")
     assert wait_for_map(page) >= 1
     page.screenshot(path=output_dir / "10-mobile-grid.png", full_page=True)
+
+    # htmx requests carry the CSRF token from <body hx-headers>: without it Django would
+    # refuse this POST and the page would stay in Chinese.
+    page.evaluate(
+        """() => htmx.ajax("POST", "/i18n/setlang/", {
+            source: document.body, swap: "none", values: {language: "en", next: "/"}})"""
+    )
+    page.goto(f"{live_server.url}/")
+    assert "My grids" in page.locator(".gg-card").first.inner_text()
     context.close()
     assert not watch.foreign, f"requests left the machine: {watch.foreign}"
     assert not watch.errors, watch.errors

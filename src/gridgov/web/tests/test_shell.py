@@ -93,8 +93,18 @@ def test_home_reads_a_fixed_number_of_queries(
         code = "411302001001" + serial
         GridAssignment.objects.create(user=user, grid=territory[code], grid_code=code)
     client = login(user)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(9):
         assert client.get("/").status_code == 200
+
+
+def test_maps_draw_on_a_plain_background_unless_the_operator_sets_tiles(
+    territory, make_user, login, settings
+):
+    client = login(make_user(Role.TOWNSHIP_STAFF, "411302001"))
+    assert 'data-tile-url=""' in client.get("/territory/411302001/").content.decode()
+    settings.GRIDGOV_TILE_URL = "/tiles/{z}/{x}/{y}.png"
+    html = client.get("/territory/411302001/").content.decode()
+    assert 'data-tile-url="/tiles/{z}/{x}/{y}.png"' in html
 
 
 def test_unknown_address_gets_the_plain_not_found_page(territory, make_user, login):
