@@ -32,6 +32,7 @@ KIND_LABELS: dict[str, Any] = {
     "district": _("City district"),
     "county": _("County"),
     "county_city": _("County-level city"),
+    "undivided_city": _("City without counties"),
     "street": _("Street"),
     "town": _("Town"),
     "township": _("Township"),
@@ -90,7 +91,9 @@ def validate_code(code: str, level: int, parent: str | None = None) -> None:
             fields={"code": _("wrong length")},
         )
     own = code[CODE_LENGTH[level - 1] :] if level > CITY else code[2:]
-    if set(own) == {"0"}:
+    # A county "00" is a city without counties (东莞 441900): its townships hang
+    # directly under the city, and the city itself stands in as their county.
+    if set(own) == {"0"} and level != COUNTY:
         raise InvalidInput(
             _("Code %(code)s has only zeros in its own digits.") % {"code": code},
             fields={"code": _("own digits are zero")},
@@ -112,9 +115,11 @@ def kind_of(code: str) -> str:
             return "city_direct"
         return "prefecture" if 21 <= digits <= 50 else "city"
     if level == COUNTY:
-        if code[2:4] == "90":  # e.g. 419001 济源, a county-level city under the province
-            return "county_city"
         digits = int(code[4:6])
+        if digits == 0:
+            return "undivided_city"
+        if code[2:4] == "90":  # e.g. 419001 济源: county-level units under the province
+            return "county_city" if digits <= 20 else "county"
         if digits <= 20:
             return "district"
         return "county" if digits <= 80 else "county_city"
@@ -154,3 +159,26 @@ def grid_code(community_code: str, serial: int) -> str:
     if not 1 <= serial <= 999:
         raise InvalidInput(_("Grid serial must be between 1 and 999."), fields={"serial": "1-999"})
     return f"{community_code}{serial:03d}"
+
+
+def check(code: str) -> tuple[int, str | None, str]:
+    """Validate a code on its own and return (level, parent code, kind)."""
+    level = level_of(code)
+    parent = parent_code(code)
+    validate_code(code, level, parent)
+    return level, parent, kind_of(code)
+
+
+def covering_code(codes: list[str] | set[str]) -> str:
+    """The deepest node code that is a prefix of every code given ("" when they span
+    several cities): where a bulk change is filed in the audit trail."""
+    if not codes:
+        return ""
+    shared = min(codes, key=len)
+    for code in codes:
+        while not code.startswith(shared):
+            shared = shared[:-1]
+    for length in sorted(LEVEL_BY_LENGTH, reverse=True):
+        if len(shared) >= length:
+            return shared[:length]
+    return ""

@@ -108,3 +108,6 @@ class TerritoryRevision(models.Model):
 
     class Meta:
         verbose_name = _("territory revision")
+
+    def __str__(self) -> str:
+        return f"territory revision {self.revision}"

@@ -1,6 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from gridgov.territory import views  # noqa: F401
+from gridgov.territory import views
 
 app_name = "territory"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.browse, name="browse"),
+    path("<str:code>/", views.region, name="region"),
+]
