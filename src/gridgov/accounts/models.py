@@ -113,7 +113,18 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 condition=models.Q(region__isnull=False) | models.Q(department__isnull=False),
                 name="role_assignment_has_scope",
-            )
+            ),
+            # The same role is held once over the same place (or department) at a time.
+            models.UniqueConstraint(
+                fields=["user", "role", "scope_code"],
+                condition=models.Q(withdrawn_at__isnull=True, department__isnull=True),
+                name="one_active_role_per_place",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "department"],
+                condition=models.Q(withdrawn_at__isnull=True, department__isnull=False),
+                name="one_active_role_per_department",
+            ),
         ]
 
     def __str__(self) -> str:
