@@ -107,3 +107,8 @@ def test_pages_speak_english_too(territory, township_staff) -> None:
     client.cookies["gridgov_language"] = "en"
     body = client.get("/territory/411302001/").content.decode()
     assert "Township / street" in body and "Subordinate regions" in body
+
+
+def test_pages_speak_chinese_by_default(territory, township_staff) -> None:
+    body = client_for(township_staff).get("/territory/411302001/").content.decode()
+    assert "乡镇（街道）" in body and "下级区域" in body and "社区（村）" in body
