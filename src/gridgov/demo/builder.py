@@ -264,8 +264,7 @@ def build(
 
     load_divisions(CITY, actor=ACTOR, progress=lambda d, t: report("Real divisions", d, t))
     _draw_all_townships(seed, report)
-    targets = _all_township_codes() if wanted is None else [c for c in wanted if _exists(c)]
-    real, written = _detail(targets, seed, report)
+    real, written = _detail(_targets(wanted), seed, report)
     # A rebuild with another seed or fewer detailed townships leaves earlier detail behind.
     pruned = prune_regions(_stale_codes(written), actor=ACTOR) if rebuild else 0
     return _finish(seed, started, real=real, pruned=pruned)
@@ -273,10 +272,6 @@ def build(
 
 def _silent(_step: str, _done: int, _total: int) -> None:
     return None
-
-
-def _exists(code: str) -> bool:
-    return Region.objects.filter(code=code, level=codes.TOWNSHIP).exists()
 
 
 def _all_township_codes() -> list[str]:
@@ -287,10 +282,15 @@ def _all_township_codes() -> list[str]:
     )
 
 
+def _targets(wanted: list[str] | None) -> list[str]:
+    """The townships to detail: all of them (None) or the wanted ones that exist."""
+    every = _all_township_codes()
+    return every if wanted is None else [code for code in wanted if code in set(every)]
+
+
 def _missing_detail(wanted: list[str] | None) -> list[str]:
     done = detailed_townships()
-    targets = _all_township_codes() if wanted is None else [c for c in wanted if _exists(c)]
-    return [code for code in targets if code not in done]
+    return [code for code in _targets(wanted) if code not in done]
 
 
 def _draw_all_townships(seed: int, report: Progress) -> None:
