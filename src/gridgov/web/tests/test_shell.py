@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import RequestFactory
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 from django.views import defaults
@@ -123,6 +125,24 @@ def test_not_found_page_is_chinese_by_default(client):
     html = client.get("/no/such/page/").content.decode()
     assert "未找到" in html
     assert '<html lang="zh-hans">' in html
+
+
+def test_permission_denied_page_does_not_repeat_the_reason():
+    request = RequestFactory().get("/somewhere/")
+    request.user = AnonymousUser()
+    response = defaults.permission_denied(request, PermissionDenied("internal reason 411302002"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "gg-error" in html and "无权访问" in html
+    assert "internal reason" not in html
+
+
+def test_a_form_without_its_csrf_token_gets_the_expired_form_page():
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 403
+    assert "表单已失效" in response.content.decode()
+    assert "gridgov_language" not in response.cookies
 
 
 def test_server_error_page_renders_without_database_or_session():
