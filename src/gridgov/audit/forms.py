@@ -8,12 +8,16 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EventFilterForm(forms.Form):
     actor = forms.CharField(label=_("Actor"), required=False, max_length=150)
     action = forms.CharField(
-        label=_("Action"), required=False, max_length=80, help_text=_("e.g. auth. or user.create")
+        label=pgettext_lazy("audit", "Action"),
+        required=False,
+        max_length=80,
+        help_text=_("e.g. auth. or user.create"),
     )
     object = forms.CharField(
         label=_("Object"), required=False, max_length=200, help_text=_("Id or part of its name")

@@ -4,30 +4,30 @@ its AppConfig.ready); an action without a name is shown by its code."""
 from __future__ import annotations
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ACTION_LABELS: dict[str, str | Promise] = {
-    "auth.login": _("Logged in"),
-    "auth.logout": _("Logged out"),
-    "auth.login_failed": _("Failed login"),
-    "auth.locked": _("Account locked"),
-    "auth.ip_throttled": _("Address throttled"),
-    "user.create": _("User created"),
-    "user.create_operator": _("Operator created"),
-    "user.update": _("User changed"),
-    "user.deactivate": _("User deactivated"),
-    "user.reactivate": _("User reactivated"),
-    "user.reset_password": _("Password reset"),
-    "user.password_change": _("Password changed"),
-    "user.unlock": _("User unlocked"),
-    "role.grant": _("Role granted"),
-    "role.withdraw": _("Role withdrawn"),
-    "grid.assign": _("Grid assigned"),
-    "grid.withdraw": _("Grid assignment withdrawn"),
-    "token.create": _("API token created"),
-    "token.revoke": _("API token revoked"),
-    "department.create": _("Department created"),
-    "department.update": _("Department changed"),
+    "auth.login": pgettext_lazy("audit action", "Logged in"),
+    "auth.logout": pgettext_lazy("audit action", "Logged out"),
+    "auth.login_failed": pgettext_lazy("audit action", "Failed login"),
+    "auth.locked": pgettext_lazy("audit action", "Account locked"),
+    "auth.ip_throttled": pgettext_lazy("audit action", "Address throttled"),
+    "user.create": pgettext_lazy("audit action", "User created"),
+    "user.create_operator": pgettext_lazy("audit action", "Operator created"),
+    "user.update": pgettext_lazy("audit action", "User changed"),
+    "user.deactivate": pgettext_lazy("audit action", "User deactivated"),
+    "user.reactivate": pgettext_lazy("audit action", "User reactivated"),
+    "user.reset_password": pgettext_lazy("audit action", "Password reset"),
+    "user.password_change": pgettext_lazy("audit action", "Password changed"),
+    "user.unlock": pgettext_lazy("audit action", "User unlocked"),
+    "role.grant": pgettext_lazy("audit action", "Role granted"),
+    "role.withdraw": pgettext_lazy("audit action", "Role withdrawn"),
+    "grid.assign": pgettext_lazy("audit action", "Grid assigned"),
+    "grid.withdraw": pgettext_lazy("audit action", "Grid assignment withdrawn"),
+    "token.create": pgettext_lazy("audit action", "API token created"),
+    "token.revoke": pgettext_lazy("audit action", "API token revoked"),
+    "department.create": pgettext_lazy("audit action", "Department created"),
+    "department.update": pgettext_lazy("audit action", "Department changed"),
 }
 
 
