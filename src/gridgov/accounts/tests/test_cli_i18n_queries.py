@@ -112,3 +112,29 @@ def test_user_detail_and_token_list_query_counts(
         assert client.get("/accounts/tokens/").status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get("/accounts/departments/").status_code == 200
+
+
+def test_departments_are_in_the_navigation_of_administrators_only(client, county_admin, worker):
+    client.force_login(county_admin)
+    assert "/accounts/departments/" in client.get("/").content.decode()
+    client.force_login(worker)
+    assert "/accounts/departments/" not in client.get("/").content.decode()
+
+
+def test_django_admin_is_read_only_for_operators(client, operator, worker):
+    actions.create_token(actor=worker, name="x")
+    client.force_login(operator)
+    for model in (
+        "accounts/user",
+        "accounts/roleassignment",
+        "accounts/apitoken",
+        "audit/auditevent",
+    ):
+        assert client.get(f"/ops/admin/{model}/").status_code == 200
+        assert client.get(f"/ops/admin/{model}/add/").status_code == 403
+    event = AuditEvent.objects.first()
+    change = client.post(f"/ops/admin/audit/auditevent/{event.pk}/change/", {"action": "x"})
+    assert change.status_code == 403
+    delete = client.post(f"/ops/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    assert AuditEvent.objects.filter(pk=event.pk, action=event.action).exists()
