@@ -481,11 +481,9 @@ def _resolve_scope(
                 "region_code",
                 _("A %(role)s is bound to a department, not a territory code.") % {"role": label},
             )
-        department = (
-            Department.objects.filter(pk=department_id, is_active=True).first()
-            if str(department_id or "").isdigit()
-            else None
-        )
+        department = Department.objects.filter(
+            pk=queries.as_pk(department_id), is_active=True
+        ).first()
         if department is None:
             raise _invalid("department_id", _("Choose an active department in your area."))
         if not _may_grant_at(actor, department.region_code):
@@ -726,9 +724,10 @@ def revoke_token(token_id: Any, *, actor: Any) -> ApiToken:
     """Revoke a token: one's own, or (system, operators, administrators) a managed user's."""
     with transaction.atomic():
         token = (
-            ApiToken.objects.select_for_update().select_related("user").filter(pk=token_id).first()
-            if str(token_id).isdigit()
-            else None
+            ApiToken.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=queries.as_pk(token_id))
+            .first()
         )
         if token is None or not _may_revoke(actor, token):
             raise NotFound(_("Not found."))

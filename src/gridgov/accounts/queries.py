@@ -20,6 +20,17 @@ from gridgov.core.errors import NotFound
 from gridgov.territory import codes
 
 MANAGE = "users.manage"
+MAX_PK = 2**63 - 1  # the largest value a bigint key column holds
+
+
+def as_pk(value: Any) -> int | None:
+    """A primary key from outside input, or None when it cannot name a row (so that a
+    huge number is "not found" rather than a database overflow)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_PK else None
 
 
 def is_system(user: Any) -> bool:
@@ -79,8 +90,8 @@ def search_users(
 def get_user_for(user: Any, user_id: Any) -> User:
     """One visible user; NotFound for anyone else, so existence never leaks."""
     try:
-        return visible_users(user).get(pk=int(user_id))
-    except (User.DoesNotExist, TypeError, ValueError):
+        return visible_users(user).get(pk=as_pk(user_id))
+    except User.DoesNotExist:
         raise NotFound("Not found.") from None
 
 
@@ -142,34 +153,41 @@ def grid_assignments_of(
 def get_role_assignment(target: User, assignment_id: Any) -> RoleAssignment:
     """One of the (already visible) user's role assignments."""
     try:
-        return target.role_assignments.get(pk=int(assignment_id))
-    except (RoleAssignment.DoesNotExist, TypeError, ValueError):
+        return target.role_assignments.get(pk=as_pk(assignment_id))
+    except RoleAssignment.DoesNotExist:
         raise NotFound("Not found.") from None
 
 
 def get_grid_assignment(target: User, assignment_id: Any) -> GridAssignment:
     """One of the (already visible) user's grid assignments."""
     try:
-        return target.grid_assignments.select_related("grid").get(pk=int(assignment_id))
-    except (GridAssignment.DoesNotExist, TypeError, ValueError):
+        return target.grid_assignments.select_related("grid").get(pk=as_pk(assignment_id))
+    except GridAssignment.DoesNotExist:
         raise NotFound("Not found.") from None
 
 
 def visible_departments(user: Any, capability: str | None = None) -> QuerySet[Department]:
-    """Departments serving a territory inside the user's scope, plus the user's own."""
+    """Departments serving a territory inside the user's scope (through roles with
+    ``capability``, if given; without one, the user's own departments too)."""
     qs = Department.objects.select_related("region")
     if is_system(user):
         return qs
+    inside = scope.scope_filter(user, "region_code", capability)
+    if capability is not None:
+        return qs.filter(inside)
     own = RoleAssignment.objects.active().filter(user=user, department__isnull=False)
-    return qs.filter(
-        scope.scope_filter(user, "region_code", capability) | Q(pk__in=own.values("department_id"))
-    )
+    return qs.filter(inside | Q(pk__in=own.values("department_id")))
 
 
 def search_departments(
-    user: Any, *, q: str = "", code: str = "", active: bool | None = None
+    user: Any,
+    *,
+    q: str = "",
+    code: str = "",
+    active: bool | None = None,
+    capability: str | None = None,
 ) -> QuerySet[Department]:
-    qs = visible_departments(user)
+    qs = visible_departments(user, capability)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
     if code:
@@ -179,10 +197,10 @@ def search_departments(
     return qs.order_by("region_code", "name")
 
 
-def get_department_for(user: Any, department_id: Any) -> Department:
+def get_department_for(user: Any, department_id: Any, capability: str | None = None) -> Department:
     try:
-        return visible_departments(user).get(pk=int(department_id))
-    except (Department.DoesNotExist, TypeError, ValueError):
+        return visible_departments(user, capability).get(pk=as_pk(department_id))
+    except Department.DoesNotExist:
         raise NotFound("Not found.") from None
 
 

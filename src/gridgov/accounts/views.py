@@ -421,7 +421,12 @@ def department_list(request: HttpRequest) -> HttpResponse:
     _require_department_manager(request)
     filters = forms.DepartmentFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
-    qs = queries.search_departments(request.user, q=data.get("q", ""), code=data.get("code", ""))
+    qs = queries.search_departments(
+        request.user,
+        q=data.get("q", ""),
+        code=data.get("code", ""),
+        capability=actions.MANAGE_DEPARTMENTS,
+    )
     page = paginate(qs, request.GET.get("page"), USERS_PAGE_SIZE)
     return render(request, "accounts/department_list.html", {"filters": filters, "page": page})
 
@@ -455,7 +460,7 @@ def department_create(request: HttpRequest) -> HttpResponse:
 @domain_errors
 def department_edit(request: HttpRequest, department_id: int) -> HttpResponse:
     _require_department_manager(request)
-    department = queries.get_department_for(request.user, department_id)
+    department = queries.get_department_for(request.user, department_id, actions.MANAGE_DEPARTMENTS)
     initial = {
         "code": department.code,
         "name": department.name,

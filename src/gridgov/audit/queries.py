@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from gridgov.accounts import scope
+from gridgov.accounts.queries import as_pk
 from gridgov.audit.actions import GENESIS_HASH, event_digest
 from gridgov.audit.models import AuditChainHead, AuditEvent
 from gridgov.core.errors import NotFound
@@ -103,6 +104,6 @@ def _iter_events(batch_size: int) -> Iterator[AuditEvent]:
 def get_event_for(user: Any, seq: Any) -> AuditEvent:
     """One event the user may read, by its sequence number; NotFound otherwise."""
     try:
-        return visible_events(user).get(seq=int(seq))
-    except (AuditEvent.DoesNotExist, TypeError, ValueError):
+        return visible_events(user).get(seq=as_pk(seq))
+    except AuditEvent.DoesNotExist:
         raise NotFound("Not found.") from None

@@ -298,3 +298,16 @@ def test_version_conflict_on_departments(county_admin, territory):
     actions.update_department(department.pk, actor=county_admin, name="城管执法局", version=1)
     with pytest.raises(Conflict):
         actions.update_department(department.pk, actor=county_admin, phone="123", version=1)
+
+
+@pytest.mark.parametrize("big", [2**63, 10**30])
+def test_huge_ids_are_not_found_not_overflows(client, county_admin, worker, big):
+    client.force_login(county_admin)
+    assert client.get(f"/api/v1/users/{big}").status_code == 404
+    assert client.get(f"/accounts/users/{big}/").status_code == 404
+    assert client.post(f"/api/v1/users/{worker.pk}/roles/{big}/withdraw").status_code == 404
+    assert client.post(f"/api/v1/tokens/{big}/revoke").status_code == 404
+    assert client.get(f"/api/v1/departments/{big}").status_code == 404
+    granted = grant(client, worker, role="department", department_id=big)
+    assert "department_id" in fields_of(granted)
+    assert client.get(f"/audit/events/{big}/").status_code == 404
