@@ -33,17 +33,21 @@ def cmd_verify(args: argparse.Namespace) -> int:
             MofNCompleteColumn(),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, console=console, transient=True) as progress:
+        # Only on a terminal: piped output (cron, CI) gets the verdict alone.
+        with Progress(
+            *columns, console=console, transient=True, disable=not console.is_terminal
+        ) as progress:
             task = progress.add_task("Verifying audit chain", total=total)
             report = verify_chain(
                 batch_size=max(1, args.batch_size),
                 progress=lambda n: progress.update(task, completed=n),
             )
     if report.ok:
-        console.print(f"[green]OK[/green]: {report.checked} events, chain intact.")
+        console.print(f"[green]OK[/green]: {report.checked} events, chain intact.", soft_wrap=True)
         return 0
     console.print(
         f"[red]BROKEN[/red] at event seq {report.first_bad_seq}: {report.reason} "
-        f"({report.checked} events before it are intact)."
+        f"({report.checked} events before it are intact).",
+        soft_wrap=True,
     )
     return 1

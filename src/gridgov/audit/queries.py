@@ -85,6 +85,8 @@ def verify_chain(
         checked += 1
         if progress and checked % batch_size == 0:
             progress(checked)
+    if progress:
+        progress(checked)
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
         return ChainReport(False, checked, checked + 1, "latest events missing (deleted)")
