@@ -40,11 +40,13 @@ def forget(user: Any) -> None:
 
 def minimal_prefixes(codes: Iterable[str]) -> list[str]:
     """Drop every code already covered by a shorter code in the list."""
-    result: list[str] = []
-    for code in sorted(set(codes), key=lambda c: (len(c), c)):
-        if not any(code.startswith(kept) for kept in result):
-            result.append(code)
-    return sorted(result)
+    kept: set[str] = set()
+    # Shorter codes first, so a code's covering prefix is already kept when it is reached;
+    # looking up each prefix in a set keeps this linear in the number of codes.
+    for code in sorted(set(codes), key=len):
+        if not any(code[:n] in kept for n in range(len(code))):
+            kept.add(code)
+    return sorted(kept)
 
 
 def is_operator(user: Any) -> bool:
