@@ -75,7 +75,8 @@ def _feature_row(index: int, item: Any, report: ImportReport) -> dict[str, Any] 
                 "feature": index,
                 "code": converted,
                 "kind": "converted",
-                "reason": f"legacy 14-digit code {code} converted to {converted}",
+                "reason": _("legacy 14-digit code %(old)s converted to %(new)s")
+                % {"old": code, "new": converted},
             }
         )
         code = converted
@@ -117,7 +118,7 @@ def import_feature_collection(
                     "feature": index,
                     "code": "",
                     "field": "feature",
-                    "reason": "not a GeoJSON Feature",
+                    "reason": _("not a GeoJSON Feature"),
                 }
             )
             rows.append({"code": "", "name": ""})  # keeps rows numbered like features
@@ -186,16 +187,26 @@ def _issue_warning(issue: dict[str, Any], parent: str, batch: dict[str, Any]) ->
     if index is None and parent in batch:
         index = batch[parent].index
     lon, lat = issue["point"]
-    where = {
-        "overlap": "overlap between " + " and ".join(names),
-        "gap": f"gap inside {parent} not covered by its children",
-        "outside": f"{', '.join(names)} reaches outside its parent {parent}",
-    }.get(issue["kind"], issue["kind"])
+    kinds = {
+        "overlap": _("overlap between %(names)s"),
+        "gap": _("gap inside %(parent)s not covered by its children"),
+        "outside": _("%(names)s reaches outside its parent %(parent)s"),
+    }
+    where = kinds.get(issue["kind"], issue["kind"]) % {
+        "names": ", ".join(names),
+        "parent": parent,
+    }
+    reason = _("%(where)s: %(area)s m² near %(lon).6f,%(lat).6f") % {
+        "where": where,
+        "area": f"{issue['area_m2']:,.0f}",
+        "lon": lon,
+        "lat": lat,
+    }
     return {
         "feature": index,
         "code": ",".join(names) or parent,
         "kind": issue["kind"],
-        "reason": f"{where}: {issue['area_m2']:.0f} m² near {lon:.6f},{lat:.6f}",
+        "reason": reason,
     }
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEvent
@@ -21,6 +22,14 @@ SIBLING_TOWNSHIP = "411302002"
 def _fresh_locate_index() -> None:
     # Each test builds its own territory; never answer from a previous test's grids.
     locating.forget()
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages of direct calls in English, so tests may read them; requests still pick
+    their language in the middleware (zh-hans by default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

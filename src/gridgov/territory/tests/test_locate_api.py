@@ -82,12 +82,15 @@ def test_a_border_point_always_gets_the_lowest_code(territory, city_admin) -> No
 
 
 def test_outside_is_a_404_with_its_own_code(territory, city_admin) -> None:
-    response = client_for(city_admin).get(URL, {"lon": 113.5, "lat": 33.0})
+    client = client_for(city_admin)
+    response = client.get(URL, {"lon": 113.5, "lat": 33.0})
     assert response.status_code == 404
     body = response.json()
     assert body["code"] == "outside_territory"
-    assert "outside" in body["message"]
+    assert "不在您可查看的辖区内" in body["message"]
     assert body["details"] == {}
+    english = client.get(URL, {"lon": 113.5, "lat": 33.0}, headers={"accept-language": "en"})
+    assert "outside the territory" in english.json()["message"]
 
 
 def test_points_of_another_township_are_outside_for_its_neighbour(
