@@ -126,3 +126,18 @@ def test_bad_input_is_refused() -> None:
     index = LocateIndex(["411302001001001"], [cell])
     with pytest.raises(ValueError):
         index.locate_indices(np.array([LON0, LON0]), np.array([LAT0]))
+
+
+def test_points_on_the_outer_edge_and_mixed_grid_sizes() -> None:
+    # A big rural grid beside tiny urban ones: the lattice is sized by the typical grid,
+    # and points on the extent's far east/north edge still find their grid.
+    big = box(112.0, 33.0, 112.1, 33.1)
+    small = [box(112.1 + i * 0.001, 33.0, 112.101 + i * 0.001, 33.001) for i in range(50)]
+    codes = ["411302001200001"] + [f"411302001001{i + 1:03d}" for i in range(50)]
+    index = LocateIndex(codes, [big, *small])
+    east = 112.1 + 50 * 0.001
+    probes = [(112.05, 33.05), (112.1005, 33.0005), (east, 33.0005), (112.05, 33.1), (112.0, 33.0)]
+    for lon, lat in probes:
+        assert index.locate(lon, lat) == index.brute_force_locate(lon, lat)
+    assert index.locate(east, 33.0005) == "411302001001050"
+    assert index.locate(112.05, 33.1) == "411302001200001"
