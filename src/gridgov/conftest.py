@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from gridgov.accounts.models import Department, RoleAssignment, User
@@ -15,7 +16,31 @@ from gridgov.territory.models import Region
 from gridgov.territory.testing import build_test_territory
 
 PASSWORD = "Grid-test-pass-2026"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _quick_passwords(settings: Any) -> None:
+    # Argon2 costs a quarter of a second per hash by design; tests that are about the
+    # hasher ask for ``argon2`` instead.
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+@pytest.fixture
+def argon2(settings: Any) -> None:
+    """The project's real hashers (Argon2 first)."""
+    from gridgov import settings as project
+
+    settings.PASSWORD_HASHERS = project.PASSWORD_HASHERS
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    # The login throttle counts failures per address in the shared cache; no test inherits them.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

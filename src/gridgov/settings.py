@@ -106,6 +106,9 @@ X_FRAME_OPTIONS = "DENY"
 # Login lockout: after this many failures in a row the account is locked.
 GRIDGOV_LOGIN_MAX_FAILURES = int(os.environ.get("GRIDGOV_LOGIN_MAX_FAILURES", "5"))
 GRIDGOV_LOGIN_LOCK_MINUTES = int(os.environ.get("GRIDGOV_LOGIN_LOCK_MINUTES", "30"))
+# Failures from one address (any usernames) before that address is refused for the window.
+GRIDGOV_LOGIN_IP_MAX_FAILURES = int(os.environ.get("GRIDGOV_LOGIN_IP_MAX_FAILURES", "20"))
+GRIDGOV_LOGIN_IP_WINDOW_MINUTES = int(os.environ.get("GRIDGOV_LOGIN_IP_WINDOW_MINUTES", "15"))
 GRIDGOV_API_TOKEN_DAYS = int(os.environ.get("GRIDGOV_API_TOKEN_DAYS", "90"))
 
 LANGUAGE_CODE = "zh-hans"
@@ -127,7 +130,15 @@ STORAGES = {
 # Serve straight from the app folders when collectstatic has not run (tests, first start).
 WHITENOISE_USE_FINDERS = True
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A file cache shared by every server worker, so per-address login throttling counts all of
+# a client's attempts whichever worker answers them.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(GRIDGOV_HOME / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    }
+}
 
 LOGGING = {
     "version": 1,

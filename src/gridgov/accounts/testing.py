@@ -1,40 +1,14 @@
 """Pytest fixtures for tests of the accounts and audit apps (imported by their conftest):
-the people of a small administration, a clean login throttle, quick password hashing."""
+the people of a small administration."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from gridgov.accounts.models import User
-
-FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _quick_passwords(settings: Any) -> None:
-    # Argon2 costs a quarter of a second per hash by design; tests that are about the
-    # hasher ask for ``argon2`` instead.
-    settings.PASSWORD_HASHERS = FAST_HASHERS
-
-
-@pytest.fixture
-def argon2(settings: Any) -> None:
-    """The project's real hashers (Argon2 first)."""
-    from gridgov import settings as project
-
-    settings.PASSWORD_HASHERS = project.PASSWORD_HASHERS
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> Iterator[None]:
-    # The login throttle counts failures per address in the cache; no test inherits them.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+MAX_PAGE = 100_000  # keeps OFFSET far from the database's integer limits
 
 
 @dataclass
@@ -33,7 +34,7 @@ class Page:
 
 def clamp(page: int | str | None, page_size: int | str | None) -> tuple[int, int]:
     try:
-        number = max(1, int(page or 1))
+        number = min(MAX_PAGE, max(1, int(page or 1)))
     except (TypeError, ValueError):
         number = 1
     try:

@@ -6,8 +6,12 @@ API publishes for it — the contract hotline systems and mobile apps are built 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -23,7 +27,18 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def bearer(territory, make_user) -> dict[str, str]:
+def wsgi_in_test_transaction() -> Iterator[None]:
+    """Calling the raw WSGI app fires the request signals, whose handler would close the
+    connection that holds the test's transaction; Django's own test client detaches it too."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(territory, make_user, wsgi_in_test_transaction) -> dict[str, str]:
     user = make_user("admin", "411302", username="api-admin")
     raw, prefix, digest = new_token()
     ApiToken.objects.create(user=user, name="schemathesis", prefix=prefix, token_hash=digest)
