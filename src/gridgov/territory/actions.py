@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+import shapely
 from django.db import connection, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
@@ -72,6 +74,7 @@ def prepare_geometry(obj: Any) -> PreparedGeometry:
     if obj is None:
         return EMPTY_GEOMETRY
     shape = geometry.shape_from_geojson(obj)
+    _check_lonlat(shape)
     fixed, reason = geometry.repair(shape)
     if fixed is None:
         raise ValueError(reason or "invalid geometry")
@@ -96,6 +99,16 @@ def prepare_geometry(obj: Any) -> PreparedGeometry:
     return PreparedGeometry(fields=fields, shape=multi, repaired=reason)
 
 
+def _check_lonlat(shape: BaseGeometry) -> None:
+    """Boundaries are lon/lat degrees (WGS84/CGCS2000); anything else is a projected file
+    or broken data, which no repair can fix."""
+    coords = shapely.get_coordinates(shape)
+    if not np.isfinite(coords).all():
+        raise ValueError("coordinates must be finite numbers")
+    if len(coords) and (np.abs(coords[:, 0]).max() > 180 or np.abs(coords[:, 1]).max() > 90):
+        raise ValueError("coordinates are not longitude/latitude degrees (projected data?)")
+
+
 def _geometry_or_error(obj: Any) -> PreparedGeometry:
     try:
         return prepare_geometry(obj)
@@ -108,6 +121,10 @@ def _geometry_or_error(obj: Any) -> PreparedGeometry:
 
 def clean_name(name: Any) -> str:
     text = " ".join(str(name or "").split())
+    if not text.isprintable():  # control characters (NUL breaks PostgreSQL text)
+        raise InvalidInput(
+            _("The name contains control characters."), fields={"name": _("control characters")}
+        )
     if not text:
         raise InvalidInput(_("A name is required."), fields={"name": _("required")})
     if len(text) > NAME_MAX:

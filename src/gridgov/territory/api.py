@@ -15,7 +15,7 @@ from ninja import Body, Field, Query, Router, Schema, Status
 
 from gridgov.api.schemas import ERRORS, PageOut, page_payload
 from gridgov.core.errors import NotFound
-from gridgov.core.paging import paginate
+from gridgov.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
 from gridgov.territory import actions, codes, importers, queries
 from gridgov.territory.models import Region
 
@@ -175,6 +175,8 @@ def region_detail(user: Any, region: Region) -> dict[str, Any]:
 
 
 FEATURE_COLLECTION_BODY = Body(..., description="A GeoJSON FeatureCollection")
+PAGE = Query(1, ge=1, le=1_000_000)
+PAGE_SIZE = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
 class OutsideTerritory(NotFound):
@@ -190,7 +192,7 @@ class OutsideTerritory(NotFound):
     summary="Where my territory starts",
     url_name="territory_roots",
 )
-def list_roots(request: HttpRequest, page: int = 1, page_size: int = 50) -> Any:
+def list_roots(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE) -> Any:
     result = paginate(queries.scope_roots(request.user), page, page_size)
     return page_payload(result, [region_payload(r) for r in result.items])
 
@@ -213,7 +215,11 @@ def get_region(request: HttpRequest, code: str) -> Any:
     url_name="territory_children",
 )
 def list_children(
-    request: HttpRequest, code: str, q: str = "", page: int = 1, page_size: int = 50
+    request: HttpRequest,
+    code: str,
+    q: str = Query("", max_length=50, description="Name fragment or code prefix"),
+    page: int = PAGE,
+    page_size: int = PAGE_SIZE,
 ) -> Any:
     region = queries.get_region_for(request.user, code, with_geometry=False)
     result = paginate(queries.search_children(region, q), page, page_size)

@@ -145,7 +145,7 @@ def child_counts(region: Region) -> dict[int, int]:
 def search_children(region: Region, q: str = "") -> RegionQuerySet:
     """Children, filtered by a name fragment or a code prefix."""
     qs = children(region).only(*LIST_FIELDS)
-    q = (q or "").strip()
+    q = "".join(ch for ch in (q or "") if ch.isprintable()).strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__startswith=q))
     return qs
@@ -188,6 +188,15 @@ def region_url(code: str) -> str:
     return reverse("territory:region", args=[code])
 
 
+def short_label(values: dict[str, Any], parent_name: str = "") -> str:
+    """What the map writes on an area: its name, but for a grid named after its community
+    (河街社区第1网格) only the part that tells siblings apart (第1网格)."""
+    name = values["name"]
+    if values["level"] == codes.GRID and parent_name and name.startswith(parent_name):
+        return name[len(parent_name) :] or name
+    return name
+
+
 def feature(values: dict[str, Any], label: str | None = None) -> dict[str, Any]:
     code = values["code"]
     return {
@@ -205,8 +214,9 @@ def feature(values: dict[str, Any], label: str | None = None) -> dict[str, Any]:
     }
 
 
-def feature_collection(rows: Sequence[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": [feature(r) for r in rows], **extra}
+def feature_collection(rows: Sequence[dict[str, Any]], parent_name: str = "") -> dict[str, Any]:
+    features = [feature(r, short_label(r, parent_name)) for r in rows]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def children_geojson(
@@ -215,7 +225,7 @@ def children_geojson(
     """The node's children with their boundaries (the map of a region page)."""
     scope.require(user, VIEW, region.code)
     qs = _in_bbox(children(region), bbox).exclude(geometry=None)
-    return feature_collection(list(qs.values(*FEATURE_FIELDS)))
+    return feature_collection(list(qs.values(*FEATURE_FIELDS)), parent_name=region.name)
 
 
 def boundary_geojson(user: Any, region: Region) -> dict[str, Any]:

@@ -88,6 +88,14 @@ def test_children_geojson_features_and_bbox_filter(territory, township_staff) ->
     assert "bbox" in bad.json()["details"]["fields"]
 
 
+def test_grids_are_labelled_by_what_sets_them_apart(territory, township_staff) -> None:
+    client = client_for(township_staff)
+    body = client.get(f"{API}/regions/411302001001/children.geojson").json()
+    labels = [f["properties"]["label"] for f in body["features"]]
+    assert labels == ["第1网格", "第2网格", "第3网格", "第4网格"]
+    assert body["features"][0]["properties"]["name"] == "河街社区第1网格"
+
+
 def test_boundary_geojson_is_the_region_itself(territory, township_staff) -> None:
     body = client_for(township_staff).get(f"{API}/regions/411302001/boundary.geojson").json()
     assert [f["id"] for f in body["features"]] == ["411302001"]
@@ -170,3 +178,22 @@ def test_changes_refused_for_wrong_role_and_scope(
         == 401
     )
     assert snapshot() == before
+
+
+def test_hostile_input_gets_clear_errors_not_server_errors(territory, county_admin) -> None:
+    client = client_for(county_admin)
+    post = {"content_type": "application/json"}
+    nul_name = client.post(f"{API}/regions", {"code": "411302001003", "name": "a\x00b"}, **post)
+    assert (nul_name.status_code, list(nul_name.json()["details"]["fields"])) == (422, ["name"])
+    projected = client.post(
+        f"{API}/regions",
+        {"code": "411302001003", "name": "x", "geometry": box(500000, 3600000, 501000, 3601000)},
+        **post,
+    )
+    assert projected.status_code == 422
+    assert "projected" in projected.json()["details"]["fields"]["geometry"]
+    assert client.get(f"{API}/regions/411302/children?q=%00").status_code == 200
+    assert client.get(f"{API}/regions?page=99999999999999999999").status_code == 422
+    assert client.get(f"{API}/regions/411302/children?page_size=0").status_code == 422
+    assert client.get(f"{API}/regions/4113%000").status_code == 404
+    assert not Region.objects.filter(code="411302001003").exists()
