@@ -7,7 +7,6 @@ look-up) and rebuilds the index when grids changed since — in this process or 
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,7 +110,7 @@ def _as_arrays(lons: Sequence[float], lats: Sequence[float]) -> tuple[np.ndarray
     return lon_arr, lat_arr
 
 
-def locate_codes(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
+def locate_many(lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
     """Grid code for each point (None outside every grid); unscoped — callers scope it."""
     lon_arr, lat_arr = _as_arrays(lons, lats)
     return list(current_index().locate_many(lon_arr, lat_arr))
@@ -120,9 +119,16 @@ def locate_codes(lons: Sequence[float], lats: Sequence[float]) -> list[str | Non
 def locate_code(lon: float, lat: float) -> str | None:
     if not (isinstance(lon, int | float) and isinstance(lat, int | float)):
         raise InvalidInput(_("Coordinates must be numbers."), fields={"lon": _("not a number")})
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        _check_coordinates(np.array([lon]), np.array([lat]))
-    return locate_codes([lon], [lat])[0]
+    return locate_many([lon], [lat])[0]
+
+
+def locate(lon: float, lat: float) -> dict[str, Any] | None:
+    """``{"grid_code", "path": [{code, name, level}, …]}`` for the grid holding the point,
+    None outside every grid; unscoped — ``queries.locate_for`` is the scoped form."""
+    code = locate_code(lon, lat)
+    if code is None:
+        return None
+    return {"grid_code": code, "path": grid_path(code)}
 
 
 def grid_path(grid_code: str) -> list[dict[str, Any]]:

@@ -282,7 +282,7 @@ def locate_for(user: Any, lon: float, lat: float) -> Located | None:
 
 
 def locate_many_for(user: Any, lons: Sequence[float], lats: Sequence[float]) -> list[str | None]:
-    found = locating.locate_codes(lons, lats)
+    found = locating.locate_many(lons, lats)
     prefixes = scope.scope_codes(user, VIEW)
     if "" in prefixes:
         return found

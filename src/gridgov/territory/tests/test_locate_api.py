@@ -162,3 +162,13 @@ def test_the_index_is_rebuilt_after_a_grid_moves(territory, city_admin) -> None:
 def test_locate_many_for_an_operator_sees_everything(territory) -> None:
     codes = queries.locate_many_for(SYSTEM, [112.41, 112.59, 120.0], [33.09, 32.91, 30.0])
     assert codes == ["411302001001001", "411303001001004", None]
+
+
+def test_the_unscoped_service(territory) -> None:
+    from gridgov.territory import locating
+
+    assert locating.locate(120.0, 30.0) is None
+    found = locating.locate(112.59, 32.91)
+    assert found is not None and found["grid_code"] == "411303001001004"
+    assert [p["level"] for p in found["path"]] == [2, 3, 4, 5, 6]
+    assert locating.locate_many([112.41, 0.0], [33.09, 0.0]) == ["411302001001001", None]
