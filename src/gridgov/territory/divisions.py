@@ -131,10 +131,7 @@ def city_divisions(city_code: str) -> CityDivisions:
     undivided = city_code + "00"
     direct_townships = [r for r in table if r[0] == TOWNSHIP and r[2] == undivided]
     if not county_rows and not direct_townships:
-        raise InvalidInput(
-            _("No city with code %(code)s in the national division table.") % {"code": city_code},
-            fields={"city": _("unknown city")},
-        )
+        raise InvalidInput(_unknown_city_message(city_code), fields={"city": _("unknown city")})
     city = CityDivisions(code=city_code, name=_city_name(city_code, county_rows))
     counties = [(code, name) for _lv, code, _p, name in county_rows]
     if direct_townships:
@@ -157,6 +154,22 @@ def city_divisions(city_code: str) -> CityDivisions:
             city.townships += 1
     city.counties = len(counties)
     return city
+
+
+def _unknown_city_message(city_code: str) -> str:
+    """Say which city codes that province has: 1100 is Beijing, but its city is 1101."""
+    province = city_code[:2]
+    cities = sorted(
+        {
+            code[:4]
+            for level, code, _p, _n in division_table()
+            if level in (CITY, COUNTY) and code.startswith(province)
+        }
+    )
+    message = _("No city with code %(code)s in the national division table.") % {"code": city_code}
+    if cities:
+        message += " " + _("Cities of that province: %(codes)s.") % {"codes": ", ".join(cities)}
+    return message
 
 
 def _geometry_key(found: Any) -> dict[str, Any]:

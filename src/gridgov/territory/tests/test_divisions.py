@@ -96,6 +96,12 @@ def test_unknown_or_malformed_city_codes_are_refused(code: str) -> None:
     assert "city" in err.value.details["fields"]
 
 
+def test_a_province_code_points_to_its_cities() -> None:
+    with pytest.raises(InvalidInput) as err:
+        divisions.city_divisions("1100")
+    assert "1101" in err.value.message
+
+
 def test_only_an_editor_of_the_city_may_load_it(territory, county_admin, make_user) -> None:
     before = Region.objects.count()
     with pytest.raises(NotFound):  # a county's administrator: the city is outside the scope
