@@ -410,19 +410,9 @@ def _stored(codes_wanted: Iterable[str], fields: tuple[str, ...]) -> dict[str, d
     return found
 
 
-def covering_codes(all_codes: Iterable[str]) -> list[str]:
-    """The codes not below another code of the set, in linear time after sorting: a code's
-    ancestors sort right before it and its descendants right after (a prefix order)."""
-    kept: list[str] = []
-    for code in sorted(set(all_codes)):
-        if not kept or not code.startswith(kept[-1]):
-            kept.append(code)
-    return kept
-
-
 def require_edit_over(actor: Any, all_codes: Iterable[str]) -> None:
     """``territory.edit`` over every code: checked once per covering node."""
-    for code in covering_codes(all_codes):
+    for code in scope.minimal_prefixes(all_codes):
         scope.require(actor, EDIT, code)
 
 

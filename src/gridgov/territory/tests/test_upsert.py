@@ -150,8 +150,3 @@ def test_repairs_are_warnings(territory, county_admin) -> None:
     assert [w["row"] for w in summary.warnings] == [2]
     assert "self-intersection" in summary.warnings[0]["reason"]
 
-
-def test_covering_codes() -> None:
-    assert actions.covering_codes(
-        ["411302001001001", "411302", "4113020010", "411303001", "411302001", "411303001"]
-    ) == ["411302", "411303001"]
