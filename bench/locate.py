@@ -3,10 +3,11 @@
     .venv/bin/python bench/locate.py [--points 1000000] [--sample 2000] [--home /tmp/gridgov-bench]
 
 Uses its own GRIDGOV_HOME (default /tmp/gridgov-bench) and builds the full demo city N市 there
-the first time (about a minute). Ours is territory.locate.LocateIndex.locate_indices (an
-uniform lattice of candidate grids per cell, then one vectorized exact test); the baseline is LocateIndex.brute_force_locate
-(test every polygon in code order, one point at a time), measured in the same run on a
-sample, and the two must agree on every sampled point. Target: 500,000 points/s.
+the first time (about a minute). Ours is territory.locate.LocateIndex.locate_indices (a
+uniform lattice of candidate grids per cell, then one vectorized exact test); the baseline is
+LocateIndex.brute_force_locate (test every polygon in code order, one point at a time),
+measured in the same run on a sample, and the two must agree on every sampled point.
+Target: 500,000 points/s.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -21,7 +22,7 @@ def home() -> Path:
     return path
 
 
-def _secret_file(name: str, make: callable) -> str:  # type: ignore[valid-type]
+def _secret_file(name: str, make: Callable[[], str]) -> str:
     path = home() / name
     if not path.exists():
         # Written with owner-only permissions: these files are as secret as a password.

@@ -23,14 +23,14 @@ MANAGE = "users.manage"
 MAX_PK = 2**63 - 1  # the largest value a bigint key column holds
 
 
-def as_pk(value: Any) -> int | None:
-    """A primary key from outside input, or None when it cannot name a row (so that a
-    huge number is "not found" rather than a database overflow)."""
+def as_pk(value: Any) -> int:
+    """A primary key from outside input; 0 (which names no row) when it cannot name one, so
+    that a huge or malformed id is "not found" rather than a database overflow."""
     try:
         number = int(value)
     except (TypeError, ValueError):
-        return None
-    return number if 1 <= number <= MAX_PK else None
+        return 0
+    return number if 1 <= number <= MAX_PK else 0
 
 
 def is_system(user: Any) -> bool:

@@ -1,6 +1,6 @@
 """The process-wide locate service: which unit grid holds a point.
 
-One ``LocateIndex`` (an STRtree over every grid polygon) is kept per process, tagged with
+One ``LocateIndex`` (a candidate lattice over every grid polygon) is kept per process, tagged with
 the ``TerritoryRevision`` it was built from. Each call reads that one row (a primary-key
 look-up) and rebuilds the index when grids changed since — in this process or any other.
 """

@@ -149,4 +149,3 @@ def test_repairs_are_warnings(territory, county_admin) -> None:
     summary = actions.upsert_regions(rows, actor=county_admin, source="x")
     assert [w["row"] for w in summary.warnings] == [2]
     assert "self-intersection" in summary.warnings[0]["reason"]
-
