@@ -122,7 +122,7 @@ CLIENT_MESSAGES: dict[str, str | Promise] = {
     "mapUnavailable": _("The map could not be started."),
     "mapAreas": _("%(count)s areas"),
     "mapSelected": _("Selected"),
-    "mapParent": _("Parent boundary"),
+    "mapOutline": _("Outline of this area"),
 }
 
 

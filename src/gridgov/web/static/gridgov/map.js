@@ -132,7 +132,7 @@
         t("mapAreas", "%(count)s areas").replace("%(count)s", String(count))));
       var keys = [];
       if (hasHighlight) keys.push(["highlight", t("mapSelected", "Selected")]);
-      if (hasOutline) keys.push(["outline", t("mapParent", "Parent boundary")]);
+      if (hasOutline) keys.push(["outline", t("mapOutline", "Outline of this area")]);
       keys.forEach(function (key) {
         var line = textElement("span", "", key[1]);
         line.insertBefore(textElement("i", "gg-map__swatch gg-map__swatch--" + key[0], ""), line.firstChild);
