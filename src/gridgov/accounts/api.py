@@ -17,8 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from gridgov.accounts import actions, queries, scope
 from gridgov.accounts.models import ApiToken, Department, GridAssignment, RoleAssignment, User
 from gridgov.accounts.roles import Role
-from gridgov.api.schemas import ERRORS, PageOut, page_payload
-from gridgov.core.paging import paginate
+from gridgov.api.schemas import ERRORS, PageOut, attributes, paged
 
 router = Router(tags=["accounts"])
 
@@ -214,31 +213,17 @@ def role_out(a: RoleAssignment) -> dict[str, Any]:
 
 
 def grid_out(g: GridAssignment) -> dict[str, Any]:
-    return {
-        "id": g.pk,
-        "grid_code": g.grid_code,
-        "grid_name": g.grid.name,
-        "is_deputy": g.is_deputy,
-        "assigned_at": g.assigned_at,
-        "withdrawn_at": g.withdrawn_at,
-    }
+    return attributes(g, GridAssignmentOut, grid_name=g.grid.name)
 
 
 def user_out(user: User, active_roles: list[RoleAssignment] | None = None) -> dict[str, Any]:
     roles = active_roles if active_roles is not None else getattr(user, "active_roles", [])
-    return {
-        "id": user.pk,
-        "username": user.username,
-        "display_name": user.display_name,
-        "email": user.email,
-        "is_active": user.is_active,
-        "is_locked": user.is_locked,
-        "locked_until": user.locked_until if user.is_locked else None,
-        "failed_logins": user.failed_logins,
-        "last_login": user.last_login,
-        "version": user.version,
-        "roles": [role_out(a) for a in roles],
-    }
+    return attributes(
+        user,
+        UserOut,
+        locked_until=user.locked_until if user.is_locked else None,
+        roles=[role_out(a) for a in roles],
+    )
 
 
 def user_detail_out(actor: Any, user: User) -> dict[str, Any]:
@@ -252,29 +237,11 @@ def user_detail_out(actor: Any, user: User) -> dict[str, Any]:
 
 
 def token_out(token: ApiToken) -> dict[str, Any]:
-    return {
-        "id": token.pk,
-        "name": token.name,
-        "prefix": token.prefix,
-        "created_at": token.created_at,
-        "expires_at": token.expires_at,
-        "revoked_at": token.revoked_at,
-        "last_used_at": token.last_used_at,
-        "is_usable": token.is_usable,
-    }
+    return attributes(token, TokenOut)
 
 
 def department_out(d: Department) -> dict[str, Any]:
-    return {
-        "id": d.pk,
-        "code": d.code,
-        "name": d.name,
-        "region_code": d.region_code,
-        "region_name": d.region.name,
-        "phone": d.phone,
-        "is_active": d.is_active,
-        "version": d.version,
-    }
+    return attributes(d, DepartmentOut, region_name=d.region.name)
 
 
 def _detail(request: HttpRequest, user_id: int) -> dict[str, Any]:
@@ -305,8 +272,7 @@ def list_users(request: HttpRequest, filters: Query[UserFilters]) -> dict[str, A
         active=filters.active,
         locked=filters.locked,
     )
-    page = paginate(qs, filters.page, filters.page_size)
-    return page_payload(page, [user_out(u) for u in page.items])
+    return paged(qs, filters.page, filters.page_size, user_out)
 
 
 @router.get("/users/{user_id}", response={200: UserDetailOut, **ERRORS})
@@ -401,8 +367,7 @@ def reset_password(request: HttpRequest, user_id: int, payload: PasswordResetIn)
 
 @router.get("/tokens", response={200: PageOut[TokenOut], **ERRORS}, summary="My API tokens")
 def list_tokens(request: HttpRequest, filters: Query[PageFilters]) -> dict[str, Any]:
-    page = paginate(queries.tokens_of(request.user), filters.page, filters.page_size)
-    return page_payload(page, [token_out(t) for t in page.items])
+    return paged(queries.tokens_of(request.user), filters.page, filters.page_size, token_out)
 
 
 @router.post("/tokens", response={201: TokenCreatedOut, **ERRORS})
@@ -425,8 +390,7 @@ def list_departments(request: HttpRequest, filters: Query[DepartmentFilters]) ->
     qs = queries.search_departments(
         request.user, q=filters.q, code=filters.code, active=filters.active
     )
-    page = paginate(qs, filters.page, filters.page_size)
-    return page_payload(page, [department_out(d) for d in page.items])
+    return paged(qs, filters.page, filters.page_size, department_out)
 
 
 @router.get("/departments/{department_id}", response={200: DepartmentOut, **ERRORS})

@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from gridgov.accounts import scope
-from gridgov.api.schemas import ERRORS, PageOut, page_payload
+from gridgov.api.schemas import ERRORS, PageOut, attributes, paged
 from gridgov.audit import queries
 from gridgov.audit.labels import label_for
 from gridgov.audit.models import AuditEvent
 from gridgov.core.errors import PermissionDenied
-from gridgov.core.paging import paginate
 
 router = Router(tags=["audit"])
 
@@ -59,10 +58,7 @@ class VerifyOut(Schema):
 
 
 def event_out(event: AuditEvent) -> dict[str, Any]:
-    return {
-        **{f: getattr(event, f) for f in AuditEventOut.model_fields if hasattr(event, f)},
-        "action_label": label_for(event.action),
-    }
+    return attributes(event, AuditEventOut, action_label=label_for(event.action))
 
 
 @router.get("/events", response={200: PageOut[AuditEventOut], **ERRORS}, summary="Audit events")
@@ -78,8 +74,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilters]) -> dict[str,
         since=filters.since,
         until=filters.until,
     )
-    page = paginate(qs.order_by("-seq"), filters.page, filters.page_size)
-    return page_payload(page, [event_out(e) for e in page.items])
+    return paged(qs.order_by("-seq"), filters.page, filters.page_size, event_out)
 
 
 @router.get("/verify", response={200: VerifyOut, **ERRORS}, summary="Check the hash chain")

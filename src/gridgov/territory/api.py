@@ -13,9 +13,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from gridgov.api.schemas import ERRORS, PageOut, page_payload
+from gridgov.api.schemas import ERRORS, PageOut, paged
 from gridgov.core.errors import NotFound
-from gridgov.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, paginate
+from gridgov.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from gridgov.territory import actions, codes, importers, queries
 from gridgov.territory.models import Region
 
@@ -193,8 +193,7 @@ class OutsideTerritory(NotFound):
     url_name="territory_roots",
 )
 def list_roots(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE) -> Any:
-    result = paginate(queries.scope_roots(request.user), page, page_size)
-    return page_payload(result, [region_payload(r) for r in result.items])
+    return paged(queries.scope_roots(request.user), page, page_size, region_payload)
 
 
 @router.get(
@@ -222,8 +221,7 @@ def list_children(
     page_size: int = PAGE_SIZE,
 ) -> Any:
     region = queries.get_region_for(request.user, code, with_geometry=False)
-    result = paginate(queries.search_children(region, q), page, page_size)
-    return page_payload(result, [region_payload(r) for r in result.items])
+    return paged(queries.search_children(region, q), page, page_size, region_payload)
 
 
 @router.get(
