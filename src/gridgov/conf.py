@@ -18,7 +18,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 def home() -> Path:
     """The folder for the SQLite file, keys and uploads (``GRIDGOV_HOME``)."""
     path = Path(os.environ.get("GRIDGOV_HOME", "var")).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Owner-only: the folder holds the database, the keys and residents' uploads.
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
     return path
 
 

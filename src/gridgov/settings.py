@@ -19,11 +19,31 @@ DEBUG = os.environ.get("GRIDGOV_DEBUG", "") == "1"
 ALLOWED_HOSTS = [
     h.strip() for h in os.environ.get("GRIDGOV_ALLOWED_HOSTS", "*").split(",") if h.strip()
 ]
+# Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses).
+GRIDGOV_TRUSTED_PROXIES = frozenset(
+    a.strip() for a in os.environ.get("GRIDGOV_TRUSTED_PROXIES", "").split(",") if a.strip()
+)
+# Served over HTTPS (directly or behind a TLS-terminating proxy): cookies only over TLS.
+GRIDGOV_HTTPS = os.environ.get("GRIDGOV_HTTPS", "") == "1"
+if GRIDGOV_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# Large GeoJSON imports through the API (a county's grids) exceed Django's 2.5 MB default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("GRIDGOV_MAX_UPLOAD_MB", "50")) * 1024 * 1024
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("GRIDGOV_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
 
+# Our apps first: their templates and translations win over Django's (e.g. 退出登录, not the
+# admin's 注销).
 INSTALLED_APPS = [
+    "gridgov.core",
+    "gridgov.audit",
+    "gridgov.territory",
+    "gridgov.accounts",
+    "gridgov.web",
+    "gridgov.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -32,11 +52,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
-    "gridgov.core",
-    "gridgov.audit",
-    "gridgov.territory",
-    "gridgov.accounts",
-    "gridgov.web",
 ]
 
 MIDDLEWARE = [

@@ -106,8 +106,8 @@ def require(user: Any, capability: str, code: str | None = None) -> None:
     if has_capability(user, capability, code):
         return
     if code is not None and not in_scope(user, code):
-        raise NotFound("Not found.")
-    raise PermissionDenied("You do not have permission to do this.")
+        raise NotFound()
+    raise PermissionDenied()
 
 
 def home_code(user: Any) -> str | None:

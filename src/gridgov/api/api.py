@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -39,11 +40,19 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    fields: dict[str, str] = {}
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "form")]
-        fields[".".join(loc) or "request"] = err.get("msg", "invalid")
+    fields = {field_name(err.get("loc", [])): err.get("msg", "invalid") for err in exc.errors}
     return error(request, 422, "invalid", _("The request is not valid."), {"fields": fields})
+
+
+def field_name(loc: list[Any] | tuple[Any, ...]) -> str:
+    """The field an error is about, named as the client sent it: ``role``, not
+    ``body.payload.role`` (the body's parameter name is ours, not the client's)."""
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["body"] and len(parts) > 2:
+        parts = parts[2:]
+    elif parts[:1] and parts[0] in ("body", "query", "path", "form", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts) or "request"
 
 
 @api.exception_handler(AuthenticationError)
@@ -56,9 +65,29 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error(request, 404, "not_found", _("Not found."))
 
 
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return error(
+        request,
+        413,
+        "too_large",
+        _("The request body is larger than this server accepts; use the command line for it."),
+    )
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error(request, exc.status_code, "error", str(exc))
+    if exc.status_code == 403 and "csrf" in str(exc).lower():
+        return error(
+            request,
+            403,
+            "csrf_failed",
+            _("The form expired or came from elsewhere; reload the page and try again."),
+        )
+    code = {403: "forbidden", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "error"
+    )
+    return error(request, exc.status_code, code, str(exc))
 
 
 def _register() -> None:

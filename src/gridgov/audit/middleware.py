@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from gridgov.audit import context
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind the intranet reverse proxy the operator configures, REMOTE_ADDR is the proxy;
-    # GRIDGOV trusts X-Forwarded-For only from that single hop.
+    """The client's address. Behind the operator's reverse proxy REMOTE_ADDR is the proxy, so
+    X-Forwarded-For is read — but only when the request really comes from a proxy listed in
+    GRIDGOV_TRUSTED_PROXIES; anyone else could forge it to dodge login throttling."""
+    remote = (request.META.get("REMOTE_ADDR") or "")[:45]
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
+    if forwarded and remote in settings.GRIDGOV_TRUSTED_PROXIES:
         return forwarded.split(",")[-1].strip()[:45]
-    return (request.META.get("REMOTE_ADDR") or "")[:45]
+    return remote
 
 
 class RequestContextMiddleware:

@@ -7,16 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     """Base class: ``code`` is stable for clients, ``message`` is for people."""
 
     code = "error"
     status = 400
+    default_message: Any = _("The request could not be carried out.")
 
-    def __init__(self, message: object, *, details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.message = str(message)
+    def __init__(self, message: object = None, *, details: dict[str, Any] | None = None) -> None:
+        # Translated when raised, in the language of the request being answered.
+        self.message = str(message if message is not None else self.default_message)
+        super().__init__(self.message)
         self.details = details or {}
 
 
@@ -25,8 +29,11 @@ class InvalidInput(DomainError):
 
     code = "invalid"
     status = 422
+    default_message = _("The request is not valid.")
 
-    def __init__(self, message: object, *, fields: dict[str, Any] | None = None, **kw: Any) -> None:
+    def __init__(
+        self, message: object = None, *, fields: dict[str, Any] | None = None, **kw: Any
+    ) -> None:
         details = dict(kw.pop("details", None) or {})
         if fields:
             details["fields"] = {k: str(v) for k, v in fields.items()}
@@ -38,6 +45,7 @@ class NotFound(DomainError):
 
     code = "not_found"
     status = 404
+    default_message = _("Not found.")
 
 
 class PermissionDenied(DomainError):
@@ -45,6 +53,7 @@ class PermissionDenied(DomainError):
 
     code = "forbidden"
     status = 403
+    default_message = _("You do not have permission to do this.")
 
 
 class Conflict(DomainError):
@@ -52,3 +61,4 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
+    default_message = _("Someone else changed this first; reload it and try again.")

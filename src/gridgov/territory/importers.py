@@ -80,7 +80,12 @@ def _feature_row(index: int, item: Any, report: ImportReport) -> dict[str, Any] 
             }
         )
         code = converted
-    return {"code": code, "name": props.get("name"), "geometry": item.get("geometry")}
+    row = {"code": code, "name": props.get("name")}
+    # A feature without geometry (a names-only file) keeps the stored boundary; boundaries
+    # are cleared only explicitly, through the API.
+    if item.get("geometry") is not None:
+        row["geometry"] = item["geometry"]
+    return row
 
 
 def _features(data: Any) -> list[Any]:

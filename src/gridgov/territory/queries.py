@@ -74,12 +74,12 @@ def get_region_for(user: Any, code: str, *, with_geometry: bool = True) -> Regio
     malformed, or merely outside the scope — the three look the same)."""
     code = str(code or "")
     if not code.isascii() or not code.isdigit() or len(code) not in codes.LEVEL_BY_LENGTH:
-        raise NotFound(_("Not found."))
+        raise NotFound()
     scope.require(user, VIEW, code)
     qs = Region.objects.all() if with_geometry else Region.objects.defer("geometry")
     region = qs.filter(code=code).first()
     if region is None:
-        raise NotFound(_("Not found."))
+        raise NotFound()
     return region
 
 

@@ -106,6 +106,16 @@ def test_legacy_14_digit_grid_codes_are_converted(territory) -> None:
     assert any(w["kind"] == "converted" for w in report.warnings)
 
 
+def test_a_names_only_file_renames_and_keeps_the_boundaries(territory) -> None:
+    before = Region.objects.get(code="411302001002").geometry
+    data = collection(feature("411302001002", "市场街社区", None))
+    report = importers.import_feature_collection(data, actor=SYSTEM)
+    assert report.ok
+    region = Region.objects.get(code="411302001002")
+    assert region.name == "市场街社区"
+    assert region.geometry == before
+
+
 def test_not_a_feature_collection(territory) -> None:
     from gridgov.core.errors import InvalidInput
 
