@@ -148,7 +148,11 @@ def bump_revision() -> None:
         TerritoryRevision.objects.create(pk=1, revision=1)
 
 
-def _locked_region(code: str) -> Region:
+def _region_to_edit(actor: Any, code: Any) -> Region:
+    """The region with this code, locked until the transaction ends, if the actor may edit it."""
+    code = str(code or "").strip()
+    codes.validate_digits(code)
+    scope.require(actor, EDIT, code)
     region = Region.objects.select_for_update().filter(code=code).first()
     if region is None:
         raise NotFound(_("Region %(code)s does not exist.") % {"code": code})
@@ -222,10 +226,8 @@ def update_region(
     expected_version: int | None = None,
 ) -> Region:
     """Rename a region and/or replace its boundary; a stale ``expected_version`` is refused."""
-    code = str(code or "").strip()
-    codes.validate_digits(code)
-    scope.require(actor, EDIT, code)
-    region = _locked_region(code)
+    region = _region_to_edit(actor, code)
+    code = region.code
     if expected_version is not None and expected_version != region.version:
         raise Conflict(
             _("Region %(code)s was changed by someone else (version %(v)d); reload it.")
@@ -264,10 +266,8 @@ def update_region(
 @transaction.atomic
 def delete_region(*, actor: Any, code: str, expected_version: int | None = None) -> None:
     """Delete a leaf nothing else refers to (assignments, departments, history)."""
-    code = str(code or "").strip()
-    codes.validate_digits(code)
-    scope.require(actor, EDIT, code)
-    region = _locked_region(code)
+    region = _region_to_edit(actor, code)
+    code = region.code
     if expected_version is not None and expected_version != region.version:
         raise Conflict(
             _("Region %(code)s was changed by someone else; reload it.") % {"code": code},
@@ -685,10 +685,8 @@ def generate_grids_for(
     from gridgov.accounts.models import GridAssignment
     from gridgov.territory.generate import generate_grids
 
-    code = str(community_code or "").strip()
-    codes.validate_digits(code)
-    scope.require(actor, EDIT, code)
-    community = _locked_region(code)
+    community = _region_to_edit(actor, community_code)
+    code = community.code
     shape = _community_shape(community)
     if not MIN_CELL_AREA <= float(cell_area_m2) <= MAX_CELL_AREA:
         raise InvalidInput(
