@@ -22,36 +22,43 @@ def _department_choices(departments: Iterable[Department]) -> list[tuple[Any, An
     ]
 
 
+def _password_field(label: Any, autocomplete: str, **options: Any) -> forms.CharField:
+    """A password input: kept exactly as typed, with the browser's autocomplete hint."""
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        **options,
+    )
+
+
+def _password_to_set(label: Any) -> forms.CharField:
+    """The password an administrator sets for someone; empty asks for a generated one."""
+    return _password_field(
+        label,
+        "new-password",
+        required=False,
+        help_text=_("Leave empty to generate one; it is shown once."),
+    )
+
+
 class LoginForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = _password_field(_("Password"), "current-password")
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    old_password = _password_field(_("Current password"), "current-password")
+    new_password = _password_field(
+        _("New password"),
+        "new-password",
         help_text=_("At least 8 characters, not only digits, not a common password."),
     )
-    new_password_again = forms.CharField(
-        label=_("New password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password_again = _password_field(_("New password again"), "new-password")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -124,13 +131,7 @@ class UserCreateForm(RoleScopeForm):
     )
     display_name = forms.CharField(label=_("Display name"), max_length=60, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    password = forms.CharField(
-        label=_("Initial password"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to generate one; it is shown once."),
-    )
+    password = _password_to_set(_("Initial password"))
 
     field_order = ["username", "display_name", "email", "role", "region_code", "department_id"]
 
@@ -152,13 +153,7 @@ class GridAssignForm(forms.Form):
 
 
 class PasswordResetForm(forms.Form):
-    password = forms.CharField(
-        label=_("New password"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Leave empty to generate one; it is shown once."),
-    )
+    password = _password_to_set(_("New password"))
 
 
 class VersionForm(forms.Form):
