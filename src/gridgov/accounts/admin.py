@@ -12,17 +12,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from gridgov.accounts.models import ApiToken, Department, GridAssignment, RoleAssignment, User
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from gridgov.core.admin import ReadOnlyAdmin
 
 
 class RoleAssignmentInline(admin.TabularInline):
