@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.accounts.roles import Role
+from gridgov.core.querysets import WithdrawableQuerySet
 
 
 class User(AbstractUser):
@@ -62,11 +63,6 @@ class Department(models.Model):
         super().save(*args, **kwargs)
 
 
-class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
-    def active(self) -> RoleAssignmentQuerySet:
-        return self.filter(withdrawn_at__isnull=True)
-
-
 class RoleAssignment(models.Model):
     """A role held by a user over a territory node or a department.
 
@@ -103,7 +99,7 @@ class RoleAssignment(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = RoleAssignmentQuerySet.as_manager()
+    objects = WithdrawableQuerySet["RoleAssignment"].as_manager()
 
     class Meta:
         ordering = ["user_id", "role", "scope_code"]
@@ -132,11 +128,6 @@ class RoleAssignment(models.Model):
         return f"{self.get_role_display()} @ {where}"
 
 
-class GridAssignmentQuerySet(models.QuerySet["GridAssignment"]):
-    def active(self) -> GridAssignmentQuerySet:
-        return self.filter(withdrawn_at__isnull=True)
-
-
 class GridAssignment(models.Model):
     """A grid worker covering a unit grid; one worker may cover several grids and a grid
     may have a deputy besides its main worker."""
@@ -156,7 +147,7 @@ class GridAssignment(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = GridAssignmentQuerySet.as_manager()
+    objects = WithdrawableQuerySet["GridAssignment"].as_manager()
 
     class Meta:
         ordering = ["grid_code", "is_deputy"]
