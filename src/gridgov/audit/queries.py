@@ -36,21 +36,20 @@ def search_events(
     since: Any = None,
     until: Any = None,
 ) -> QuerySet[AuditEvent]:
-    qs = visible_events(user)
-    if actor:
-        qs = qs.filter(actor_name__icontains=actor)
-    if action:
-        qs = qs.filter(action__startswith=action)
-    if object_type:
-        qs = qs.filter(object_type=object_type)
+    lookups = {
+        "actor_name__icontains": actor,
+        "action__startswith": action,
+        "object_type": object_type,
+        "grid_code__startswith": region,
+        "at__gte": since,
+        "at__lt": until,
+    }
+    # An empty filter is one not applied.
+    qs = visible_events(user).filter(
+        **{lookup: value for lookup, value in lookups.items() if value}
+    )
     if object_id:
         qs = qs.filter(Q(object_id=object_id) | Q(object_repr__icontains=object_id))
-    if region:
-        qs = qs.filter(grid_code__startswith=region)
-    if since:
-        qs = qs.filter(at__gte=since)
-    if until:
-        qs = qs.filter(at__lt=until)
     return qs
 
 
