@@ -32,6 +32,7 @@ def migrate(verbosity: int = 0) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the production WSGI server (gunicorn, several workers, static via WhiteNoise)."""
+    from django.conf import settings
     from django.core.management import call_command
 
     if not args.no_migrate:
@@ -53,6 +54,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "120",
         "--access-logfile",
         "-",
+        # Keep gunicorn's control socket with the rest of the installation's files.
+        "--control-socket",
+        str(settings.GRIDGOV_HOME / "gunicorn.ctl"),
     ]
     print(f"GridGov serving at http://{args.host}:{args.port}/ with {workers} workers", flush=True)
     os.execv(sys.executable, argv)  # noqa: S606 - replaces this process with the server
