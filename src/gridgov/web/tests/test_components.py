@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django import forms
+from django.template import TemplateSyntaxError, engines
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
@@ -92,3 +94,98 @@ def test_map_include_carries_the_contract_attributes():
     assert 'data-tile-url=""' in html
     assert "data-focus-url" not in html
     assert "vendor/leaflet-1.9.4/leaflet.js" in html and "gridgov/map.js" in html
+
+
+def render_page(source: str, context: dict, path: str = "/things/") -> str:
+    """A page fragment rendered as a view would render it (request, CSRF token)."""
+    request = RequestFactory().get(path)
+    return engines["django"].from_string(source).render(context, request=request)
+
+
+TABLE = (
+    "{% load gridgov_web %}"
+    '{% table_or_empty rows page=page empty=_("No rows.") hint="Try again" %}'
+    "<tbody>{% for r in rows %}<tr><td>{{ r }}</td></tr>{% endfor %}</tbody>"
+    "{% endtable_or_empty %}"
+)
+
+
+def test_table_or_empty_wraps_the_rows_and_pages_them():
+    html = render_page(TABLE, {"rows": ["a&b", "c"], "page": page_of(1, count=120)})
+    assert '<div class="gg-table-wrap">' in html and '<table class="gg-table">' in html
+    assert "<td>a&amp;b</td>" in html and "<td>c</td>" in html
+    assert 'class="gg-pagination"' in html and "gg-empty" not in html
+
+
+def test_table_or_empty_shows_the_empty_state_instead():
+    html = render_page(TABLE, {"rows": [], "page": page_of(1, count=0)})
+    assert "<table" not in html and "gg-pagination" not in html
+    assert '<p class="gg-empty__message">No rows.</p>' in html
+    assert '<p class="gg-empty__hint">Try again</p>' in html
+
+
+def test_table_or_empty_without_a_page_ignores_the_page_around_it():
+    source = (
+        "{% load gridgov_web %}{% table_or_empty rows flush=True %}<tbody></tbody>"
+        "{% endtable_or_empty %}"
+    )
+    html = render_page(source, {"rows": [1], "page": page_of(1, count=120)})
+    assert '<div class="gg-table-wrap gg-table-wrap--flush">' in html
+    assert "gg-pagination" not in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% table_or_empty %}{% endtable_or_empty %}",
+        "{% table_or_empty rows size=3 %}{% endtable_or_empty %}",
+        "{% table_or_empty rows page %}{% endtable_or_empty %}",
+        "{% table_or_empty rows %}",
+    ],
+)
+def test_table_or_empty_refuses_a_malformed_tag(source):
+    with pytest.raises(TemplateSyntaxError):
+        engines["django"].from_string("{% load gridgov_web %}" + source)
+
+
+def test_empty_state_escapes_text_marked_safe():
+    html = render_page('{% include "web/includes/empty.html" with message=_("<b>A & B</b>") %}', {})
+    assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in html
+
+
+def test_post_button_posts_with_token_question_and_version():
+    source = (
+        '{% include "web/includes/post_button.html" with action="/x/1/revoke/" '
+        'label="Revoke" confirm=_("Revoke it? It\'s gone then.") '
+        'style="gg-button--danger" version=7 %}'
+    )
+    html = render_page(source, {"csrf_token": "token123"})
+    assert '<form method="post" action="/x/1/revoke/" class="gg-inline-form">' in html
+    assert 'name="csrfmiddlewaretoken" value="token123"' in html
+    assert '<input type="hidden" name="version" value="7">' in html
+    assert 'class="gg-button gg-button--danger"' in html
+    assert 'data-confirm="Revoke it? It&#x27;s gone then."' in html
+    assert ">Revoke</button>" in html
+
+
+def test_post_button_without_options_is_a_plain_button():
+    html = render_page(
+        '{% include "web/includes/post_button.html" with action="/x/" label="Go" %}', {}
+    )
+    assert '<button type="submit" class="gg-button">Go</button>' in html
+    assert "version" not in html and "data-confirm" not in html
+
+
+def test_filter_bar_renders_the_fields_and_resets_to_the_bare_page():
+    class Filters(forms.Form):
+        q = forms.CharField(label="Search", required=False)
+
+    html = render_page(
+        '{% include "web/includes/filter_bar.html" with label="Filter things" %}',
+        {"filters": Filters({"q": "东关"})},
+        path="/things/?q=%E4%B8%9C%E5%85%B3&page=2",
+    )
+    assert '<form method="get" class="gg-card gg-filters" role="search"' in html
+    assert 'aria-label="Filter things"' in html
+    assert 'name="q" value="东关"' in html and 'class="gg-field__label"' in html
+    assert 'href="/things/"' in html  # Reset drops the filters and the page
