@@ -189,3 +189,35 @@ def test_filter_bar_renders_the_fields_and_resets_to_the_bare_page():
     assert 'aria-label="Filter things"' in html
     assert 'name="q" value="东关"' in html and 'class="gg-field__label"' in html
     assert 'href="/things/"' in html  # Reset drops the filters and the page
+
+
+class NameForm(forms.Form):
+    name = forms.CharField(label="Name")
+
+
+def test_post_form_with_heading_intro_question_and_cancel():
+    source = (
+        '{% include "web/includes/post_form.html" with action="/x/grant/" '
+        'title=_("Grant <it>") intro="Only inside your area." submit="Grant" '
+        'confirm="Sure?" plain=True cancel_url="/x/" %}'
+    )
+    html = render_page(source, {"form": NameForm(), "csrf_token": "token123"})
+    assert (
+        '<form method="post" action="/x/grant/" class="gg-form" novalidate '
+        'aria-label="Grant &lt;it&gt;">'
+    ) in html
+    assert "<h3>Grant &lt;it&gt;</h3>" in html
+    assert '<p class="gg-small gg-muted">Only inside your area.</p>' in html
+    assert 'name="csrfmiddlewaretoken" value="token123"' in html and 'name="name"' in html
+    assert '<button type="submit" class="gg-button" data-confirm="Sure?">Grant</button>' in html
+    assert '<a class="gg-button gg-button--link" href="/x/">' in html
+
+
+def test_post_form_plain_posts_to_this_page_with_a_primary_button():
+    html = render_page(
+        '{% include "web/includes/post_form.html" with label="Edit" submit="Save" %}',
+        {"form": NameForm()},
+    )
+    assert '<form method="post" class="gg-form" novalidate aria-label="Edit">' in html
+    assert "<h3>" not in html and "gg-button--link" not in html
+    assert '<button type="submit" class="gg-button gg-button--primary">Save</button>' in html
