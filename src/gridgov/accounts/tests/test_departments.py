@@ -18,6 +18,10 @@ def urban(county_admin):
     )
 
 
+def send_json(client, method, url, data):
+    return getattr(client, method)(url, json.dumps(data), content_type="application/json")
+
+
 def state():
     return list(Department.objects.order_by("pk").values()), AuditEvent.objects.count()
 
@@ -71,10 +75,11 @@ def test_department_code_is_unique_and_slug(client, urban, county_admin):
 
 def test_department_api(client, county_admin, other_admin, worker, urban):
     client.force_login(county_admin)
-    created = client.post(
+    created = send_json(
+        client,
+        "post",
         "/api/v1/departments",
-        json.dumps({"code": "wc-water", "name": "水务局", "region_code": "411302001"}),
-        content_type="application/json",
+        {"code": "wc-water", "name": "水务局", "region_code": "411302001"},
     )
     assert created.status_code == 201 and created.json()["region_name"] == "东关街道"
     codes = {d["code"] for d in client.get("/api/v1/departments").json()["items"]}
@@ -82,17 +87,11 @@ def test_department_api(client, county_admin, other_admin, worker, urban):
     client.force_login(other_admin)
     assert client.get("/api/v1/departments").json()["items"] == []
     assert client.get(f"/api/v1/departments/{urban.pk}").status_code == 404
-    patch = client.patch(
-        f"/api/v1/departments/{urban.pk}",
-        json.dumps({"name": "x"}),
-        content_type="application/json",
-    )
+    patch = send_json(client, "patch", f"/api/v1/departments/{urban.pk}", {"name": "x"})
     assert patch.status_code == 404
     client.force_login(worker)
-    refused = client.post(
-        "/api/v1/departments",
-        json.dumps({"code": "x", "name": "x", "region_code": "411302"}),
-        content_type="application/json",
+    refused = send_json(
+        client, "post", "/api/v1/departments", {"code": "x", "name": "x", "region_code": "411302"}
     )
     assert refused.status_code == 403
     assert Department.objects.count() == 2
@@ -108,9 +107,5 @@ def test_department_handler_sees_own_department_but_cannot_edit(client, urban, m
     handler = make_user("department", department=urban)
     client.force_login(handler)
     assert client.get(f"/api/v1/departments/{urban.pk}").status_code == 200
-    patch = client.patch(
-        f"/api/v1/departments/{urban.pk}",
-        json.dumps({"name": "x"}),
-        content_type="application/json",
-    )
+    patch = send_json(client, "patch", f"/api/v1/departments/{urban.pk}", {"name": "x"})
     assert patch.status_code == 403

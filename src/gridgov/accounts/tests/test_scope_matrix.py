@@ -146,6 +146,19 @@ def check_error_shape(response: Any, code: str) -> None:
     assert set(body) == {"code", "message", "details"} and body["code"] == code
 
 
+def check_refused(
+    client: Client, case: Case, prefix: str, t: Target, *, api: bool, status: int, code: str
+) -> None:
+    """The signed-in caller is refused with ``status`` (and the API's error ``code``), and
+    nothing changed."""
+    before = snapshot()
+    response = send(client, case, prefix, t, api=api)
+    assert response.status_code == status
+    if api:
+        check_error_shape(response, code)
+    assert snapshot() == before
+
+
 @pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
 @pytest.mark.parametrize("case_index", range(len(PAGE_CASES)), ids=[c.name for c in PAGE_CASES])
 class TestUserAdministrationMatrix:
@@ -170,12 +183,7 @@ class TestUserAdministrationMatrix:
         case, prefix = self.case(api, case_index)
         prepare(case, target)
         client.force_login(make_user("township_staff", "411302001"))
-        before = snapshot()
-        response = send(client, case, prefix, target, api=api)
-        assert response.status_code == 403
-        if api:
-            check_error_shape(response, "forbidden")
-        assert snapshot() == before
+        check_refused(client, case, prefix, target, api=api, status=403, code="forbidden")
 
     def test_admin_of_the_neighbouring_county_gets_404(
         self, client, target, other_admin, api, case_index
@@ -183,12 +191,7 @@ class TestUserAdministrationMatrix:
         case, prefix = self.case(api, case_index)
         prepare(case, target)
         client.force_login(other_admin)
-        before = snapshot()
-        response = send(client, case, prefix, target, api=api)
-        assert response.status_code == 404
-        if api:
-            check_error_shape(response, "not_found")
-        assert snapshot() == before
+        check_refused(client, case, prefix, target, api=api, status=404, code="not_found")
 
     def test_admin_of_the_users_county_succeeds_and_is_audited(
         self, client, target, county_admin, api, case_index

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import pytest
 from django.utils import timezone
 
 from gridgov.accounts.models import GridAssignment
 from gridgov.territory.templatetags.territory_tags import area
 from gridgov.territory.tests.conftest import client_for
+
+
+@pytest.fixture
+def region_page(township_staff, django_assert_max_num_queries):
+    """open(code) → the region page as the township staff member sees it, read within the
+    query budget of a page after the first (sessions and scope already loaded)."""
+
+    def open_page(code: str) -> str:
+        client = client_for(township_staff)
+        client.get("/territory/")
+        with django_assert_max_num_queries(12):
+            response = client.get(f"/territory/{code}/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    return open_page
 
 
 def test_browse_redirects_to_the_single_root(territory, township_staff) -> None:
@@ -23,15 +40,8 @@ def test_browse_lists_several_roots(territory, make_user) -> None:
     assert "/territory/411302001/" in body and "/territory/411303/" in body
 
 
-def test_region_page_shows_facts_counts_children_and_map(
-    territory, township_staff, django_assert_max_num_queries
-) -> None:
-    client = client_for(township_staff)
-    client.get("/territory/")
-    with django_assert_max_num_queries(12):
-        response = client.get("/territory/411302001/")
-    assert response.status_code == 200
-    body = response.content.decode()
+def test_region_page_shows_facts_counts_children_and_map(territory, region_page) -> None:
+    body = region_page("411302001")
     assert "东关街道" in body and "411302001" in body
     # Breadcrumbs name the ancestors without linking pages the user may not open.
     assert "南阳市" in body and "宛城区" in body
@@ -52,20 +62,13 @@ def test_children_search_and_paging(territory, township_staff) -> None:
     assert "Nothing matches" in body or "没有" in body
 
 
-def test_community_page_lists_its_grids(
-    territory, township_staff, django_assert_max_num_queries
-) -> None:
-    client = client_for(township_staff)
-    client.get("/territory/")
-    with django_assert_max_num_queries(12):
-        body = client.get("/territory/411302001001/").content.decode()
+def test_community_page_lists_its_grids(territory, region_page) -> None:
+    body = region_page("411302001001")
     for serial in range(1, 5):
         assert f'href="/territory/411302001001{serial:03d}/"' in body
 
 
-def test_grid_page_shows_boundary_and_workers(
-    territory, township_staff, make_user, django_assert_max_num_queries
-) -> None:
+def test_grid_page_shows_boundary_and_workers(territory, make_user, region_page) -> None:
     main = make_user("grid_worker", "411302001001001", display_name="张网格")
     deputy = make_user("grid_worker", "411302001001001", display_name="李副手")
     gone = make_user("grid_worker", "411302001001001", display_name="王离职")
@@ -75,12 +78,7 @@ def test_grid_page_shows_boundary_and_workers(
     GridAssignment.objects.create(
         user=gone, grid=grid, grid_code=grid.code, withdrawn_at=timezone.now()
     )
-    client = client_for(township_staff)
-    client.get("/territory/")
-    with django_assert_max_num_queries(12):
-        response = client.get("/territory/411302001001001/")
-    body = response.content.decode()
-    assert response.status_code == 200
+    body = region_page("411302001001001")
     assert "张网格" in body and "李副手" in body and "王离职" not in body
     assert body.index("张网格") < body.index("李副手")  # main worker first
     # Drawn among its sibling grids, focused on and highlighting itself.
