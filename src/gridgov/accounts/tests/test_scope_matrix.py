@@ -146,17 +146,16 @@ def check_error_shape(response: Any, code: str) -> None:
     assert set(body) == {"code", "message", "details"} and body["code"] == code
 
 
-def check_refused(
-    client: Client, case: Case, prefix: str, t: Target, *, api: bool, status: int, code: str
-) -> None:
-    """The signed-in caller is refused with ``status`` (and the API's error ``code``), and
-    nothing changed."""
-    before = snapshot()
-    response = send(client, case, prefix, t, api=api)
-    assert response.status_code == status
-    if api:
-        check_error_shape(response, code)
-    assert snapshot() == before
+@pytest.fixture
+def township_staff(make_user) -> User:
+    """A role without users.manage, inside the target's county."""
+    return make_user("township_staff", "411302001")
+
+
+REFUSED = [  # caller fixture, status, API error code
+    pytest.param("township_staff", 403, "forbidden", id="role_without_user_management_forbidden"),
+    pytest.param("other_admin", 404, "not_found", id="admin_of_the_neighbouring_county_404"),
+]
 
 
 @pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
@@ -177,21 +176,19 @@ class TestUserAdministrationMatrix:
             assert response.status_code == 302 and "/accounts/login/" in response["Location"]
         assert snapshot() == before
 
-    def test_role_without_user_management_is_forbidden(
-        self, client, target, make_user, api, case_index
+    @pytest.mark.parametrize(("caller", "status", "code"), REFUSED)
+    def test_refused_caller_changes_nothing(
+        self, request, client, target, caller, status, code, api, case_index
     ):
         case, prefix = self.case(api, case_index)
         prepare(case, target)
-        client.force_login(make_user("township_staff", "411302001"))
-        check_refused(client, case, prefix, target, api=api, status=403, code="forbidden")
-
-    def test_admin_of_the_neighbouring_county_gets_404(
-        self, client, target, other_admin, api, case_index
-    ):
-        case, prefix = self.case(api, case_index)
-        prepare(case, target)
-        client.force_login(other_admin)
-        check_refused(client, case, prefix, target, api=api, status=404, code="not_found")
+        client.force_login(request.getfixturevalue(caller))
+        before = snapshot()
+        response = send(client, case, prefix, target, api=api)
+        assert response.status_code == status
+        if api:
+            check_error_shape(response, code)
+        assert snapshot() == before
 
     def test_admin_of_the_users_county_succeeds_and_is_audited(
         self, client, target, county_admin, api, case_index
