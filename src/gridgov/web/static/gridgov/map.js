@@ -32,14 +32,8 @@
   var AUTO_PERMANENT_LABELS = 30;
   var MIN_LABEL_PIXELS = 32; // no permanent label on an area narrower than this on screen
 
-  var texts = null;
-  function t(key, fallback) {
-    if (texts === null) {
-      var el = document.getElementById("gg-client-messages");
-      try { texts = el ? JSON.parse(el.textContent) : {}; } catch (e) { texts = {}; }
-    }
-    return texts[key] || fallback;
-  }
+  // Translated texts through app.js, which every page loads first (in <head>).
+  var t = window.GridGov ? window.GridGov.t : function (key, fallback) { return fallback; };
 
   function MapLoadError(status, message) {
     this.status = status;
