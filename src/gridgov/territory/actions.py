@@ -24,23 +24,14 @@ from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
 from gridgov.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from gridgov.territory import codes, geometry
-from gridgov.territory.models import Region, TerritoryRevision
+from gridgov.territory.models import BOUNDARY_MEASURES, Region, TerritoryRevision
 
 EDIT = "territory.edit"
 NAME_MAX = Region._meta.get_field("name").max_length or 100
 SOURCE_MAX = Region._meta.get_field("source").max_length or 60
-CHUNK = 1000
 # Rows compared and written per statement: small enough for SQLite's variable limit.
-DERIVED_FIELDS = (
-    "geometry",
-    "area_m2",
-    "centroid_lon",
-    "centroid_lat",
-    "min_lon",
-    "min_lat",
-    "max_lon",
-    "max_lat",
-)
+CHUNK = 1000
+DERIVED_FIELDS = ("geometry", *BOUNDARY_MEASURES)
 Progress = Callable[[int, int], None]
 
 

@@ -99,6 +99,18 @@ class Region(models.Model):
         return (self.min_lon, self.min_lat, self.max_lon, self.max_lat)  # type: ignore[return-value]
 
 
+# The fields of a region computed from its boundary: area, centroid, bounding box.
+BOUNDARY_MEASURES = (
+    "area_m2",
+    "centroid_lon",
+    "centroid_lat",
+    "min_lon",
+    "min_lat",
+    "max_lon",
+    "max_lat",
+)
+
+
 class TerritoryRevision(models.Model):
     """A counter bumped whenever grid geometry changes, so every process knows when
     its in-memory locate index is stale without reading all grids."""

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from gridgov.accounts import scope
 from gridgov.core.errors import InvalidInput, NotFound
 from gridgov.territory import codes, locating
-from gridgov.territory.models import Region, RegionQuerySet
+from gridgov.territory.models import BOUNDARY_MEASURES, Region, RegionQuerySet
 
 VIEW = "territory.view"
 GRIDS_GEOJSON_LIMIT = 5000
@@ -27,22 +27,7 @@ GRIDS_GEOJSON_MAX = 20000
 # Columns a GeoJSON feature needs; reading only these keeps big maps light.
 FEATURE_FIELDS = ("code", "name", "level", "kind", "geometry")
 # Columns list pages and API lists show (no geometry).
-LIST_FIELDS = (
-    "id",
-    "code",
-    "name",
-    "level",
-    "kind",
-    "parent_id",
-    "area_m2",
-    "centroid_lon",
-    "centroid_lat",
-    "min_lon",
-    "min_lat",
-    "max_lon",
-    "max_lat",
-    "version",
-)
+LIST_FIELDS = ("id", "code", "name", "level", "kind", "parent_id", *BOUNDARY_MEASURES, "version")
 
 
 class TooManyFeatures(InvalidInput):
