@@ -730,7 +730,7 @@ def revoke_token(token_id: Any, *, actor: Any) -> ApiToken:
             .first()
         )
         if token is None or not _may_revoke(actor, token):
-            raise NotFound(_("Not found."))
+            raise NotFound()
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])

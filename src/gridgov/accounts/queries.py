@@ -92,7 +92,7 @@ def get_user_for(user: Any, user_id: Any) -> User:
     try:
         return visible_users(user).get(pk=as_pk(user_id))
     except User.DoesNotExist:
-        raise NotFound("Not found.") from None
+        raise NotFound() from None
 
 
 def active_scope_codes(target: User) -> list[str]:
@@ -155,7 +155,7 @@ def get_role_assignment(target: User, assignment_id: Any) -> RoleAssignment:
     try:
         return target.role_assignments.get(pk=as_pk(assignment_id))
     except RoleAssignment.DoesNotExist:
-        raise NotFound("Not found.") from None
+        raise NotFound() from None
 
 
 def get_grid_assignment(target: User, assignment_id: Any) -> GridAssignment:
@@ -163,7 +163,7 @@ def get_grid_assignment(target: User, assignment_id: Any) -> GridAssignment:
     try:
         return target.grid_assignments.select_related("grid").get(pk=as_pk(assignment_id))
     except GridAssignment.DoesNotExist:
-        raise NotFound("Not found.") from None
+        raise NotFound() from None
 
 
 def visible_departments(user: Any, capability: str | None = None) -> QuerySet[Department]:
@@ -201,7 +201,7 @@ def get_department_for(user: Any, department_id: Any, capability: str | None = N
     try:
         return visible_departments(user, capability).get(pk=as_pk(department_id))
     except Department.DoesNotExist:
-        raise NotFound("Not found.") from None
+        raise NotFound() from None
 
 
 def tokens_of(user: Any) -> QuerySet[ApiToken]:

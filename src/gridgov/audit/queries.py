@@ -107,4 +107,4 @@ def get_event_for(user: Any, seq: Any) -> AuditEvent:
     try:
         return visible_events(user).get(seq=as_pk(seq))
     except AuditEvent.DoesNotExist:
-        raise NotFound("Not found.") from None
+        raise NotFound() from None

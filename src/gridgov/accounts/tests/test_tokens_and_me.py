@@ -105,6 +105,8 @@ def test_token_page_shows_secret_once(client, worker):
     again = client.get("/accounts/tokens/")
     assert raw not in again.content.decode()
     assert ApiToken.objects.get().prefix in again.content.decode()
+    # The help text names the header literally; "<token>" must not become a tag.
+    assert "Bearer &lt;令牌&gt;" in again.content.decode()
 
 
 def test_token_page_revoke_own_only(client, worker, county_admin):
