@@ -46,15 +46,20 @@ def _crumbs(request: HttpRequest, region: Region) -> list[tuple[str, str | None]
 
 
 def _map_urls(request: HttpRequest, region: Region) -> dict[str, Any]:
-    """What the map draws: a region's children inside its outline; a grid among its
-    sibling grids (when the user may see them), focused on and highlighting the grid."""
+    """What the map draws: a region's children inside its outline (a township's also with
+    the unit grids inside its communities); a grid among its sibling grids (when the user
+    may see them), focused on and highlighting the grid."""
 
     def api(name: str, code: str) -> str:
         return reverse(f"api:{name}", args=[code])
 
     own = api("territory_boundary_geojson", region.code)
     if not region.is_grid:
-        return {"geojson_url": api("territory_children_geojson", region.code), "outline_url": own}
+        urls = {"geojson_url": api("territory_children_geojson", region.code), "outline_url": own}
+        if region.level == codes.TOWNSHIP:
+            # A township has a few hundred grids: few enough to draw as a layer of lines.
+            urls["overlay_url"] = api("territory_grids_geojson", region.code)
+        return urls
     parent = codes.parent_code(region.code) or ""
     if queries.can_view(request.user, parent):
         return {

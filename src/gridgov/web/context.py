@@ -123,6 +123,7 @@ CLIENT_MESSAGES: dict[str, str | Promise] = {
     "mapAreas": _("%(count)s areas"),
     "mapSelected": _("Selected"),
     "mapOutline": _("Outline of this area"),
+    "mapOverlay": _("Unit grids"),
 }
 
 

@@ -51,6 +51,8 @@ def test_region_page_shows_facts_counts_children_and_map(territory, region_page)
     # The map draws the children inside the township's outline.
     assert 'data-geojson-url="/api/v1/territory/regions/411302001/children.geojson"' in body
     assert 'data-outline-url="/api/v1/territory/regions/411302001/boundary.geojson"' in body
+    # ...with the unit grids of its communities as a layer of lines.
+    assert 'data-overlay-url="/api/v1/territory/regions/411302001/grids.geojson"' in body
     assert "km²" in body
 
 
@@ -66,6 +68,8 @@ def test_community_page_lists_its_grids(territory, region_page) -> None:
     body = region_page("411302001001")
     for serial in range(1, 5):
         assert f'href="/territory/411302001001{serial:03d}/"' in body
+    # The grids are the community's children already: no second layer of them.
+    assert "data-overlay-url" not in body
 
 
 def test_grid_page_shows_boundary_and_workers(territory, make_user, region_page) -> None:

@@ -132,10 +132,12 @@ def test_township_staff_browses_their_township_on_the_map(
     assert page.evaluate("typeof window.htmx") == "object"  # the vendored copy loaded
     page.screenshot(path=output_dir / "02-home.png", full_page=True)
 
-    # The township: its two communities drawn inside its dashed outline.
+    # The township: its two communities drawn inside its dashed outline, cut into their
+    # eight unit grids (a layer of lines that does not catch clicks).
     page.goto(f"{live_server.url}/territory/{TOWNSHIP}/")
     page.wait_for_selector(".gg-map path.leaflet-interactive", timeout=15_000)
     assert wait_for_map(page) == 2
+    assert page.get_attribute(".gg-map", "data-overlay-count") == "8"
     assert "东关街道" in page.inner_text("h1")
     page.screenshot(path=output_dir / "03-township-map.png", full_page=True)
 

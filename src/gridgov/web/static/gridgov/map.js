@@ -4,7 +4,8 @@
  * Contract — every element
  *   <div class="gg-map"
  *        data-geojson-url="/api/…"     required: FeatureCollection to draw
- *        data-outline-url="/api/…"     optional: GeoJSON drawn as a dashed outline (the parent)
+ *        data-outline-url="/api/…"     optional: GeoJSON drawn as a dashed outline (the area)
+ *        data-overlay-url="/api/…"     optional: GeoJSON drawn as thin lines over the areas
  *        data-focus-url="/api/…"       optional: GeoJSON whose bounds the map fits
  *        data-highlight="411302001001" optional: code of the feature given a strong outline
  *        data-tile-url="…{z}/{x}/{y}…" optional: tile URL template; empty = plain background
@@ -118,7 +119,7 @@
     return node;
   }
 
-  function addLegend(map, count, hasHighlight, hasOutline) {
+  function addLegend(map, count, hasHighlight, hasOutline, hasOverlay) {
     var legend = L.control({ position: "bottomleft" });
     legend.onAdd = function () {
       var div = L.DomUtil.create("div", "gg-map__legend");
@@ -127,6 +128,7 @@
       var keys = [];
       if (hasHighlight) keys.push(["highlight", t("mapSelected", "Selected")]);
       if (hasOutline) keys.push(["outline", t("mapOutline", "Outline of this area")]);
+      if (hasOverlay) keys.push(["overlay", t("mapOverlay", "Unit grids")]);
       keys.forEach(function (key) {
         var line = textElement("span", "", key[1]);
         line.insertBefore(textElement("i", "gg-map__swatch gg-map__swatch--" + key[0], ""), line.firstChild);
@@ -256,6 +258,7 @@
       fetchGeoJSON(el.dataset.geojsonUrl),
       optional(el.dataset.outlineUrl),
       optional(el.dataset.focusUrl),
+      optional(el.dataset.overlayUrl),
     ]).then(function (results) {
       var collection = asCollection(results[0]);
       var outline = results[1] ? L.geoJSON(asCollection(results[1]), {
@@ -274,10 +277,16 @@
       }
       if (outline) outline.addTo(map);
       var drawn = drawFeatures(map, el, collection);
+      // Lines only, and not clickable: a click still opens the area underneath.
+      var overlay = results[3] ? L.geoJSON(asCollection(results[3]), {
+        interactive: false,
+        style: { color: BORDER, weight: 0.8, opacity: 0.55, fill: false },
+      }).addTo(map) : null;
+      if (overlay) el.dataset.overlayCount = String(overlay.getLayers().length);
       var count = drawn.layers.length;
       addLegend(map, count, !!el.dataset.highlight && drawn.layers.some(function (l) {
         return l.feature.properties.code === el.dataset.highlight;
-      }), !!outline);
+      }), !!outline, !!overlay);
       fitLabels(map, drawn.layers);
       map.on("zoomend", function () { fitLabels(map, drawn.layers); });
       setStatus(el, "empty", count ? "" : t("mapEmpty", "No boundaries to show."));
