@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "gridgov.audit",
     "gridgov.territory",
     "gridgov.accounts",
+    "gridgov.registry",
     "gridgov.web",
     "gridgov.demo",
     "django.contrib.admin",

@@ -23,16 +23,32 @@ class Role(models.TextChoices):
 DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT})
 
 # Capabilities per role. Later domains add theirs here, next to the role they belong to.
+# Population registry: "registry.view" lists and opens people (always masked);
+# "registry.edit" records and changes them; "registry.reveal" shows one full ID or phone
+# number, audited; "registry.import"/"registry.export" move files; "registry.aggregate"
+# reads counts and completeness only — leaders see aggregates, never people.
+_REGISTRY_WORK = frozenset({"registry.view", "registry.edit", "registry.aggregate"})
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset({"territory.view"}),
-    Role.COMMUNITY_STAFF: frozenset({"territory.view"}),
-    Role.TOWNSHIP_STAFF: frozenset({"territory.view"}),
+    Role.GRID_WORKER: frozenset({"territory.view", "registry.reveal"}) | _REGISTRY_WORK,
+    Role.COMMUNITY_STAFF: frozenset(
+        {"territory.view", "registry.reveal", "registry.import", "registry.export"}
+    )
+    | _REGISTRY_WORK,
+    Role.TOWNSHIP_STAFF: frozenset({"territory.view", "registry.import", "registry.export"})
+    | _REGISTRY_WORK,
     Role.SUPERVISION: frozenset({"territory.view"}),
     Role.COMMAND: frozenset({"territory.view"}),
     Role.DEPARTMENT: frozenset({"territory.view"}),
-    Role.LEADER: frozenset({"territory.view"}),
+    Role.LEADER: frozenset({"territory.view", "registry.aggregate"}),
     Role.ADMIN: frozenset(
-        {"territory.view", "territory.edit", "users.manage", "audit.view", "departments.manage"}
+        {
+            "territory.view",
+            "territory.edit",
+            "users.manage",
+            "audit.view",
+            "departments.manage",
+            "registry.aggregate",
+        }
     ),
     Role.CITIZEN: frozenset(),
 }

@@ -149,7 +149,14 @@ def test_me_lists_roles_scopes_grids_and_capabilities(client, worker, territory)
     assert me["grids"] == [
         {"grid_code": "411302001001003", "grid_name": "河街社区第3网格", "is_deputy": True}
     ]
-    assert me["capabilities"] == ["territory.view"]
+    # A grid worker's and a department handler's capabilities, together and sorted.
+    assert me["capabilities"] == [
+        "registry.aggregate",
+        "registry.edit",
+        "registry.reveal",
+        "registry.view",
+        "territory.view",
+    ]
     assert me["is_operator"] is False
 
 
