@@ -21,6 +21,7 @@ from gridgov.accounts.viewutils import domain_errors
 from gridgov.core.paging import paginate
 from gridgov.territory import codes, queries
 from gridgov.territory.models import Region
+from gridgov.territory.panels import panels_for
 
 CHILDREN_PAGE_SIZE = 30
 
@@ -87,6 +88,8 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         ],
         "q": q,
         "has_shape": node.bbox is not None,
+        # Sections other apps add (population, …), see territory/panels.py.
+        "panels": panels_for(request.user, node),
         **_map_urls(request, node),
     }
     if node.is_grid:
