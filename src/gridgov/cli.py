@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "gridgov.territory.cli",
     "gridgov.accounts.cli",
     "gridgov.audit.cli",
+    "gridgov.registry.cli",
 )
 
 

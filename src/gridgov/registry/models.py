@@ -171,6 +171,15 @@ class Person(Located):
             models.Index(fields=["grid_code", "status"], name="person_grid_status"),
             models.Index(fields=["birth_year"], name="person_birth_year"),
         ]
+        # One row per resident ID number (rule 7: two concurrent registrations of the same
+        # person cannot both win); people without a number have an empty hash.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                condition=~models.Q(id_number_hash=""),
+                name="one_person_per_id_number",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,0 +1,223 @@
+"""How complete each grid's register is: the gaps a grid worker can fix, and a score.
+
+Checks (``CHECKS``), each over a set of *checked items* of one grid:
+
+====================  ===============================================  ====================
+kind                  checked items                                    gap when
+====================  ===============================================  ====================
+person_no_phone       living people                                    no phone number
+person_no_id          living people who are not overseas residents     no ID number
+care_no_contact       confirmed care tags of living people             no care contact name
+                                                                       or no contact phone
+household_no_head     households                                       no head
+building_empty        buildings                                        no household in it
+person_outside_grid   living people belonging to a household           household is in
+                                                                       another grid
+====================  ===============================================  ====================
+
+``score = 100 × (1 − gaps ÷ checked items)`` over all checks of the grid (100 when there
+is nothing to check). A region's score weights its grids by their checked items, i.e. it
+is the same formula over the region's sums. ``GridCompleteness`` keeps one row per grid,
+refreshed by every action for the grids it touched (``refresh``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.registry.models import (
+    Building,
+    CareTag,
+    GridCompleteness,
+    Household,
+    Person,
+    PersonStatus,
+    ResidenceType,
+    TagStatus,
+)
+from gridgov.registry.rollups import child_length
+
+LIVING = PersonStatus.LIVING.value
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str
+    label: Any
+    model: type[models.Model]
+    checked: Q  # which rows are checked
+    gap: Any  # Q or boolean expression: which checked rows are gaps
+    grid_field: str = "grid_code"
+
+
+def _household_exists() -> Exists:
+    return Exists(Household.objects.filter(building_id=OuterRef("pk")))
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "person_no_phone",
+        _("Person without a phone number"),
+        Person,
+        Q(status=LIVING),
+        Q(phone_hash=""),
+    ),
+    Check(
+        "person_no_id",
+        _("Person without an ID number"),
+        Person,
+        Q(status=LIVING) & ~Q(residence_type=ResidenceType.OVERSEAS),
+        Q(id_number_hash=""),
+    ),
+    Check(
+        "care_no_contact",
+        _("Care-group member without a care contact"),
+        CareTag,
+        Q(status=TagStatus.CONFIRMED, person__status=LIVING),
+        Q(care_contact_name="") | Q(care_contact_phone_hash=""),
+    ),
+    Check(
+        "household_no_head",
+        _("Household without a head"),
+        Household,
+        Q(),
+        Q(head__isnull=True),
+    ),
+    Check(
+        "building_empty",
+        _("Building without households"),
+        Building,
+        Q(),
+        ~Q(_household_exists()),
+    ),
+    Check(
+        "person_outside_grid",
+        _("Person at an address outside their grid"),
+        Person,
+        Q(status=LIVING, household__isnull=False),
+        ~Q(household__grid_code=F("grid_code")),
+    ),
+)
+KINDS = tuple(check.kind for check in CHECKS)
+LABELS = {check.kind: check.label for check in CHECKS}
+
+
+def score_of(checked: int, gap_total: int) -> float:
+    if checked <= 0:
+        return 100.0
+    return round(100.0 * (1 - gap_total / checked), 2)
+
+
+def gaps_for(grid_code: str) -> dict[str, list[int]]:
+    """{kind: ids of the rows to fix} in one grid (care_no_contact lists care-tag ids,
+    household_no_head households, building_empty buildings, the rest people)."""
+    out: dict[str, list[int]] = {}
+    for check in CHECKS:
+        rows = check.model._default_manager.filter(check.checked, check.gap, grid_code=grid_code)
+        out[check.kind] = list(rows.order_by("pk").values_list("pk", flat=True))
+    return out
+
+
+def _measure(grids: list[str] | None) -> dict[str, dict[str, Any]]:
+    """{grid: {"checked": n, "gaps": {kind: n}}} — one grouped query per check."""
+    found: dict[str, dict[str, Any]] = defaultdict(lambda: {"checked": 0, "gaps": {}})
+    for check in CHECKS:
+        rows = check.model._default_manager.filter(check.checked)
+        if grids is not None:
+            rows = rows.filter(grid_code__in=grids)
+        grouped = (
+            rows.values_list("grid_code")
+            .annotate(checked=Count("pk"), gaps=Count("pk", filter=Q(check.gap)))
+            .order_by()
+        )
+        for grid, checked, gaps in grouped:
+            found[grid]["checked"] += checked
+            if gaps:
+                found[grid]["gaps"][check.kind] = gaps
+    return found
+
+
+def _all_grids() -> set[str]:
+    grids: set[str] = set(GridCompleteness.objects.values_list("grid_code", flat=True))
+    for model in (Person, Household, Building):
+        grids.update(model._default_manager.values_list("grid_code", flat=True).distinct())
+    return grids
+
+
+@transaction.atomic
+def refresh(grid_codes: Iterable[str] | None = None) -> int:
+    """Recompute the ``GridCompleteness`` rows of some grids (all when None)."""
+    grids = sorted(set(grid_codes) if grid_codes is not None else _all_grids())
+    if not grids:
+        return 0
+    measured = _measure(grids if grid_codes is not None else None)
+    existing = {row.grid_code: row for row in GridCompleteness.objects.filter(grid_code__in=grids)}
+    new_rows, changed = [], []
+    for grid in grids:
+        m = measured.get(grid, {"checked": 0, "gaps": {}})
+        gap_total = sum(m["gaps"].values())
+        values = {
+            "checked": m["checked"],
+            "gaps": m["gaps"],
+            "gap_total": gap_total,
+            "score": score_of(m["checked"], gap_total),
+        }
+        row = existing.get(grid)
+        if row is None:
+            new_rows.append(GridCompleteness(grid_code=grid, **values))
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            changed.append(row)
+    GridCompleteness.objects.bulk_create(new_rows, batch_size=1000)
+    GridCompleteness.objects.bulk_update(
+        changed, ["checked", "gaps", "gap_total", "score", "updated_at"], batch_size=1000
+    )
+    return len(new_rows) + len(changed)
+
+
+def _summary(rows: Iterable[tuple[int, dict[str, int]]]) -> dict[str, Any]:
+    checked, grids = 0, 0
+    gaps: dict[str, int] = dict.fromkeys(KINDS, 0)
+    for row_checked, row_gaps in rows:
+        grids += 1
+        checked += row_checked
+        for kind, n in row_gaps.items():
+            gaps[kind] = gaps.get(kind, 0) + n
+    gap_total = sum(gaps.values())
+    return {
+        "grids": grids,
+        "checked": checked,
+        "gaps": gaps,
+        "gap_total": gap_total,
+        "score": score_of(checked, gap_total),
+    }
+
+
+def scores(prefix: str) -> dict[str, Any]:
+    """{"grids", "checked", "gaps": {kind: n}, "gap_total", "score"} for every grid under
+    ``prefix`` (a grid code gives that grid alone)."""
+    rows = GridCompleteness.objects.filter(grid_code__startswith=prefix).values_list(
+        "checked", "gaps"
+    )
+    return _summary(rows.order_by())
+
+
+def by_child(region: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Per child code of ``region`` (a Region or a code): its ``scores`` summary."""
+    code = getattr(region, "code", region)
+    length = child_length(code)
+    grouped: dict[str, list[tuple[int, dict[str, int]]]] = defaultdict(list)
+    rows = GridCompleteness.objects.filter(grid_code__startswith=code).values_list(
+        "grid_code", "checked", "gaps"
+    )
+    for grid, checked, gaps in rows.order_by():
+        grouped[grid[:length]].append((checked, gaps))
+    return [(child, _summary(items)) for child, items in sorted(grouped.items())]

@@ -1,0 +1,195 @@
+"""Resident ID numbers, phone numbers, masking and ages — pure functions, no database.
+
+Resident ID (GB 11643, domain.md §7): 18 characters = 6-digit area code + birth date
+YYYYMMDD + 3-digit sequence (odd = male) + check character over the first 17 digits.
+The old 15-digit form (6-digit birth date ``YYMMDD`` of the 1900s, no check character) is
+accepted and converted to 18 digits.
+
+Age bands (``AGE_BANDS``) follow the groups the work needs: pre-school children (0–6),
+school-age minors (7–17), young adults (18–34), middle age (35–59), and the elderly in
+decades (60–69, 70–79, 80+), the bands elderly-care subsidies are paid by.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from gridgov.core.errors import InvalidInput
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+AGE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-6", 0, 6),
+    ("7-17", 7, 17),
+    ("18-34", 18, 34),
+    ("35-59", 35, 59),
+    ("60-69", 60, 69),
+    ("70-79", 70, 79),
+    ("80+", 80, None),
+)
+AGE_BAND_NAMES = tuple(name for name, _lo, _hi in AGE_BANDS)
+UNKNOWN_AGE_BAND = "unknown"
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    number: str  # 18 characters, check character upper-case
+    area_code: str
+    birth_date: dt.date
+    sex: str  # "M" or "F"
+    legacy: bool  # entered in the old 15-digit form
+
+
+def _invalid(field: str, reason: str) -> InvalidInput:
+    return InvalidInput(reason, fields={field: reason})
+
+
+def check_char(first17: str) -> str:
+    """The GB 11643 check character of the first 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
+
+
+def _birth_date(text: str, today: dt.date | None = None) -> dt.date:
+    try:
+        born = dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        raise _invalid("id_number", _("the birth date in the ID number is not a date")) from None
+    if born < EARLIEST_BIRTH:
+        raise _invalid("id_number", _("the birth date in the ID number is before 1900"))
+    if born > (today or dt.date.today()):
+        raise _invalid("id_number", _("the birth date in the ID number is in the future"))
+    return born
+
+
+def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
+    """Validate and normalize a resident ID number; InvalidInput (field ``id_number``)
+    says exactly what is wrong."""
+    text = re.sub(r"[\s-]", "", str(raw or "")).upper()
+    if not text:
+        raise _invalid("id_number", _("the ID number is empty"))
+    if len(text) not in (15, 18):
+        raise _invalid(
+            "id_number",
+            _("the ID number has %(n)d characters; expected 18 (or the old 15)") % {"n": len(text)},
+        )
+    legacy = len(text) == 15
+    digits = text if legacy else text[:17]
+    if not (digits.isascii() and digits.isdigit()):
+        raise _invalid("id_number", _("the ID number may contain only digits (and a final X)"))
+    if legacy:
+        first17 = text[:6] + "19" + text[6:]
+        number = first17 + check_char(first17)
+    else:
+        last = text[17]
+        if not (last.isdigit() or last == "X"):
+            raise _invalid(
+                "id_number", _("the last character of the ID number must be a digit or X")
+            )
+        if check_char(text[:17]) != last:
+            raise _invalid("id_number", _("the check character of the ID number is wrong"))
+        number = text
+    born = _birth_date(number[6:14], today)
+    sex = "M" if int(number[16]) % 2 else "F"
+    return IdNumber(number=number, area_code=number[:6], birth_date=born, sex=sex, legacy=legacy)
+
+
+def check_consistency(
+    id_number: IdNumber, sex: str | None, birth_date: dt.date | None
+) -> list[tuple[str, str]]:
+    """(field, reason) for each entered value that contradicts what the ID number implies."""
+    errors: list[tuple[str, str]] = []
+    if sex and sex != id_number.sex:
+        errors.append(("sex", _("does not match the sex the ID number implies")))
+    if birth_date and birth_date != id_number.birth_date:
+        errors.append(
+            (
+                "birth_date",
+                _("does not match the birth date in the ID number (%(date)s)")
+                % {"date": id_number.birth_date.isoformat()},
+            )
+        )
+    return errors
+
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+# 0 + 2–3 digit area code (010, 020–029 are two digits; others three) + 7–8 digit number.
+_LANDLINE = re.compile(r"0(?:10|2\d|[3-9]\d{2})\d{7,8}")
+
+
+def normalize_phone(raw: str) -> str:
+    """A mobile number as 11 digits, a landline as ``0371-12345678``; InvalidInput
+    (field ``phone``) otherwise. Separators and a +86/86/0086 country prefix are dropped."""
+    text = re.sub(r"[\s\-()（）.]", "", str(raw or ""))
+    if text.startswith("+"):
+        text = text[1:]
+    if text.startswith("0086"):
+        text = text[4:]
+    elif text.startswith("86") and len(text) > 11:
+        text = text[2:]
+    if _MOBILE.fullmatch(text):
+        return text
+    if _LANDLINE.fullmatch(text):
+        area_len = 3 if text[1] in "12" else 4
+        return f"{text[:area_len]}-{text[area_len:]}"
+    if not text:
+        raise _invalid("phone", _("the phone number is empty"))
+    raise _invalid(
+        "phone",
+        _("not a mobile number (11 digits starting 13–19) or a landline with its area code"),
+    )
+
+
+def mask_id_number(number: str) -> str:
+    """``4113**********123X``: the area (first 4) and the last 4 characters."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_phone(phone: str) -> str:
+    """Mobile ``138****5678``; landline ``0371-******78`` (area code and last 2)."""
+    if "-" in phone:
+        area, number = phone.split("-", 1)
+        return f"{area}-{'*' * max(len(number) - 2, 0)}{number[-2:]}"
+    if len(phone) == 11:
+        return phone[:3] + "****" + phone[-4:]
+    return "*" * max(len(phone) - 2, 0) + phone[-2:]
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Full years of age on ``day``."""
+    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
+    return day.year - birth_date.year - before_birthday
+
+
+def age_band(age: int | None) -> str:
+    """The band of ``AGE_BANDS`` an age falls in (``unknown`` for None)."""
+    if age is None or age < 0:
+        return UNKNOWN_AGE_BAND
+    for name, _lo, hi in AGE_BANDS:
+        if hi is None or age <= hi:
+            return name
+    return AGE_BAND_NAMES[-1]
+
+
+def band_bounds(name: str) -> tuple[int, int | None]:
+    """(youngest, oldest or None) of a band name; ValueError for an unknown name."""
+    for band, lo, hi in AGE_BANDS:
+        if band == name:
+            return lo, hi
+    raise ValueError(name)
+
+
+DIVISION_CODE = re.compile(r"\d{6}(?:\d{3}){0,2}")
+
+
+def valid_division_code(code: str) -> bool:
+    """A division code anywhere in China: 6 (county), 9 (township) or 12 (village) digits."""
+    return bool(DIVISION_CODE.fullmatch(code)) and code[:2] != "00"

@@ -1,0 +1,64 @@
+"""Which registry columns hold personal numbers, and how they are sealed and opened.
+
+A person row keeps its ID and phone number as ``<field>_enc`` (AES-GCM blob),
+``<field>_hash`` (keyed hash for exact look-up) and ``<field>_masked`` (for display), all
+under the one key named by the row's ``key_id``: sealing always seals every number of the
+row together, so a row never mixes keys. Actions, the importer and key rotation all use
+these helpers, so the three agree byte for byte.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gridgov.core import crypto
+from gridgov.registry.identity import mask_id_number, mask_phone
+
+# model label → {number name: column prefix}
+PERSON_NUMBERS = {"id_number": "id_number", "phone": "phone"}
+CONTACT_NUMBERS = {"phone": "care_contact_phone"}
+MASKERS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
+def _seal(numbers: dict[str, str | None], columns: dict[str, str]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    key_id = ""
+    for name, prefix in columns.items():
+        value = numbers.get(name) or ""
+        if value:
+            blob, key_id = crypto.encrypt(value)
+            fields[f"{prefix}_enc"] = blob
+            fields[f"{prefix}_hash"] = crypto.lookup_hash(value)
+            fields[f"{prefix}_masked"] = MASKERS[name](value)
+        else:
+            fields[f"{prefix}_enc"] = None
+            fields[f"{prefix}_hash"] = ""
+            fields[f"{prefix}_masked"] = ""
+    fields["key_id"] = key_id
+    return fields
+
+
+def seal_person_numbers(id_number: str | None, phone: str | None) -> dict[str, Any]:
+    """Column values for a person's (already normalized) ID and phone numbers."""
+    return _seal({"id_number": id_number, "phone": phone}, PERSON_NUMBERS)
+
+
+def seal_contact_phone(phone: str | None) -> dict[str, Any]:
+    """Column values for a care tag's (already normalized) contact phone."""
+    return _seal({"phone": phone}, CONTACT_NUMBERS)
+
+
+def _open(row: Any, prefix: str) -> str:
+    blob = getattr(row, f"{prefix}_enc")
+    if not blob:
+        return ""
+    return crypto.decrypt(bytes(blob), row.key_id)
+
+
+def person_numbers(person: Any) -> dict[str, str]:
+    """The plaintext {"id_number", "phone"} of a person ("" when absent)."""
+    return {name: _open(person, prefix) for name, prefix in PERSON_NUMBERS.items()}
+
+
+def contact_phone(tag: Any) -> str:
+    return _open(tag, CONTACT_NUMBERS["phone"])
