@@ -13,6 +13,7 @@ decades (60–69, 70–79, 80+), the bands elderly-care subsidies are paid by.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 
@@ -52,8 +53,11 @@ def _invalid(field: str, reason: str) -> InvalidInput:
 
 def check_char(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
-    return CHECK_CHARS[total % 11]
+    # map() over C functions: this runs for every row of a million-row import.
+    return CHECK_CHARS[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
+
+
+_ID_SEPARATORS = re.compile(r"[\s-]")
 
 
 def _birth_date(text: str, today: dt.date | None = None) -> dt.date:
@@ -71,7 +75,10 @@ def _birth_date(text: str, today: dt.date | None = None) -> dt.date:
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     """Validate and normalize a resident ID number; InvalidInput (field ``id_number``)
     says exactly what is wrong."""
-    text = re.sub(r"[\s-]", "", str(raw or "")).upper()
+    text = str(raw or "")
+    if not (len(text) == 18 and text.isalnum()):  # the common case needs no clean-up
+        text = _ID_SEPARATORS.sub("", text)
+    text = text.upper()
     if not text:
         raise _invalid("id_number", _("the ID number is empty"))
     if len(text) not in (15, 18):
@@ -83,8 +90,10 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     digits = text if legacy else text[:17]
     if not (digits.isascii() and digits.isdigit()):
         raise _invalid("id_number", _("the ID number may contain only digits (and a final X)"))
+    first17 = text[:6] + "19" + text[6:] if legacy else digits
+    # The birth date is checked before the check character: its error is the more telling.
+    born = _birth_date(first17[6:14], today)
     if legacy:
-        first17 = text[:6] + "19" + text[6:]
         number = first17 + check_char(first17)
     else:
         last = text[17]
@@ -92,10 +101,9 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
             raise _invalid(
                 "id_number", _("the last character of the ID number must be a digit or X")
             )
-        if check_char(text[:17]) != last:
+        if check_char(first17) != last:
             raise _invalid("id_number", _("the check character of the ID number is wrong"))
         number = text
-    born = _birth_date(number[6:14], today)
     sex = "M" if int(number[16]) % 2 else "F"
     return IdNumber(number=number, area_code=number[:6], birth_date=born, sex=sex, legacy=legacy)
 
