@@ -149,7 +149,7 @@ def retired_key_texts() -> list[str]:
 
 def _files_stamp() -> tuple:
     """What changes when a rotation rewrites the key files."""
-    stamp = []
+    stamp: list[tuple[int, int, int] | None] = []
     for path in (current_key_file(), retired_key_file()):
         try:
             st = path.stat()

@@ -528,12 +528,10 @@ def _complete_from_id(fields: dict[str, Any], current: Mapping[str, Any] | None 
 
 def _refuse_duplicate(number: str, exclude_pk: int | None = None) -> None:
     """Conflict naming the existing person's masked ID and grid when the number is taken."""
-    existing = (
-        Person.objects.filter(id_number_hash__in=crypto.lookup_hashes(number))
-        .exclude(pk=exclude_pk)
-        .values_list("id_number_masked", "grid_code")
-        .first()
-    )
+    same = Person.objects.filter(id_number_hash__in=crypto.lookup_hashes(number))
+    if exclude_pk is not None:
+        same = same.exclude(pk=exclude_pk)
+    existing = same.values_list("id_number_masked", "grid_code").first()
     if existing:
         masked, grid = existing
         raise Conflict(
@@ -965,7 +963,7 @@ def propose_elderly_alone(
             proposed_by_system=True,
         )
         for pk, grid, born, year in candidates.order_by("pk").iterator(chunk_size=2000)
-        if (identity.age_on(born, today) if born else today.year - year) >= min_age
+        if (identity.age_on(born, today) if born else today.year - (year or today.year)) >= min_age
     ]
     CareTag.objects.bulk_create(tags, batch_size=1000)
     record(
@@ -1023,7 +1021,7 @@ def record_movement(
     to_code = _division(to_code, "to_code", errors)
     if kind == MovementKind.TRANSFER and not to_grid:
         errors["to_grid"] = _("required for a move between grids")
-    if errors:
+    if errors or when is None:
         raise _fail(errors)
     old_grid = person.grid_code
     new_grid = _check_grid(to_grid) if to_grid else old_grid
