@@ -22,8 +22,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts import scope
+from gridgov.audit import labels as audit_labels
 from gridgov.audit.actions import diff, record
 from gridgov.core import crypto
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
@@ -1148,3 +1150,30 @@ def bulk_insert_people(rows: list[dict[str, Any]], *, actor: Any, source: str) -
     )
     completeness.refresh(grids)
     return len(rows)
+
+
+# --- audit labels -------------------------------------------------------------------------
+
+AUDIT_LABELS = {
+    "registry.building.create": pgettext_lazy("audit action", "Building added"),
+    "registry.building.update": pgettext_lazy("audit action", "Building changed"),
+    "registry.household.create": pgettext_lazy("audit action", "Household added"),
+    "registry.household.update": pgettext_lazy("audit action", "Household changed"),
+    "registry.household.head": pgettext_lazy("audit action", "Head of household set"),
+    "registry.person.create": pgettext_lazy("audit action", "Person registered"),
+    "registry.person.update": pgettext_lazy("audit action", "Person changed"),
+    "registry.person.status": pgettext_lazy("audit action", "Person's status recorded"),
+    "registry.person.import": pgettext_lazy("audit action", "People imported"),
+    "registry.tag.add": pgettext_lazy("audit action", "Care tag added"),
+    "registry.tag.confirm": pgettext_lazy("audit action", "Care tag confirmed"),
+    "registry.tag.end": pgettext_lazy("audit action", "Care tag ended"),
+    "registry.tag.propose": pgettext_lazy("audit action", "Care tags proposed"),
+    "registry.movement.arrival": pgettext_lazy("audit action", "Arrival recorded"),
+    "registry.movement.departure": pgettext_lazy("audit action", "Departure recorded"),
+    "registry.movement.transfer": pgettext_lazy("audit action", "Move between grids recorded"),
+    "registry.reveal": pgettext_lazy("audit action", "Full number shown"),
+    "registry.keys.rotate": pgettext_lazy("audit action", "Data key rotated"),
+}
+# Registered on import: every process that can write these events imports this module
+# (the registry's pages at start-up, the CLI, the importer).
+audit_labels.register(AUDIT_LABELS)

@@ -9,11 +9,14 @@ import os
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from gridgov.registry import actions, identity, queries
+from gridgov.registry.models import CareTag, Person
 from gridgov.registry.tests.core_fixtures import GRID, GRID_2, People, make_id_number, people_ctx
 
 __all__ = ["people_ctx"]
@@ -140,3 +143,25 @@ def test_no_plaintext_number_in_a_pg_dump(people_ctx: People) -> None:
     dump = subprocess.run(argv, env=env, capture_output=True, check=True, timeout=120).stdout
     assert "王芳".encode() in dump
     assert leaks_in(dump, secrets) == []
+
+
+@pytest.mark.django_db
+def test_the_operators_admin_shows_masked_numbers_only(
+    people_ctx: People, make_user: Any, client: Client
+) -> None:
+    secrets = secrets_written(people_ctx)
+    operator = make_user(is_superuser=True, is_staff=True)
+    client.force_login(operator)
+    person = Person.objects.get(name="王芳")
+    tag = CareTag.objects.get()
+    pages = [
+        "/ops/admin/registry/person/",
+        f"/ops/admin/registry/person/{person.pk}/change/",
+        f"/ops/admin/registry/caretag/{tag.pk}/change/",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert leaks_in(response.content, secrets) == [], url
+    assert person.id_number_masked.encode() in client.get(pages[1]).content
+    assert client.get("/ops/admin/registry/person/add/").status_code == 403
