@@ -1,0 +1,892 @@
+"""Importing people from CSV and XLSX files: every row checked, nothing half-written.
+
+``import_people(path, actor=…, options=…)`` is the import action (architecture rule 1:
+the acting user as ``actor=``, one transaction, permission checked, one audit event). It
+streams the file in chunks of ``CHUNK_ROWS`` rows:
+
+1. **prepare** (pure, no database — ``RowPreparer``): every row is checked (required
+   fields, the ID number's checksum and date, sex and birth date against it, phone,
+   division code, residence type and status labels, the grid code — or the grid located
+   from longitude/latitude in one vectorized batch per chunk — inside the importer's
+   ``registry.import`` scope), then its numbers are sealed (``privacy``: AES-GCM, keyed
+   hash, masked form). Chunks are prepared in worker processes when the file is large.
+2. **decide** (``_Writer``): duplicates within the file (by keyed hash) and against the
+   database (one ``id_number_hash IN (…)`` query per chunk) are rejected (mode
+   ``create``), update the existing person (``update``) or are skipped and counted
+   (``skip``).
+3. **write**: new people are inserted with ``bulkwrite.insert_rows`` (COPY or one
+   prepared ``executemany``), updates with one prepared ``UPDATE``; roll-ups are added
+   per grid, completeness refreshed for the touched grids, one ``registry.import`` audit
+   event records the counts.
+
+All of it runs in one transaction. ``all_or_nothing``: any rejected row and the
+transaction is rolled back — nothing written, the report lists every problem.
+``skip_invalid``: the valid rows are written, the report lists the rejected ones. The
+report names each problem by row number as the file shows it (the header is row 1), by
+the file's own column header, and by reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gridgov.accounts import scope
+from gridgov.audit.actions import record
+from gridgov.core import crypto
+from gridgov.core.errors import InvalidInput
+from gridgov.registry import bulkwrite, completeness, identity, privacy, readers, rollups
+from gridgov.registry.columns import (
+    RELATION_VALUES,
+    RESIDENCE_VALUES,
+    SEX_VALUES,
+    STATUS_VALUES,
+    ColumnMap,
+    resolve_columns,
+)
+from gridgov.registry.models import CareTag, Household, Person
+from gridgov.territory import codes
+
+IMPORT = "registry.import"
+MODES = ("create", "update", "skip")
+POLICIES = ("all_or_nothing", "skip_invalid")
+CHUNK_ROWS = 10_000
+# A load this large, and at least as large as the table, defers the table's non-unique
+# indexes (``bulkwrite.DeferredIndexes``).
+BULK_LOAD_MIN_ROWS = 200_000
+# Rejected rows kept in a job's JSON summary; the XLSX report always has all of them.
+SUMMARY_ERRORS = 200
+
+# The person columns a prepared row carries, in this order.
+VALUE_COLUMNS = (
+    "grid_code",
+    "lon",
+    "lat",
+    "relation",
+    "name",
+    "sex",
+    "birth_date",
+    "birth_year",
+    "id_number_enc",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_enc",
+    "phone_hash",
+    "phone_masked",
+    "key_id",
+    "ethnicity",
+    "hukou_code",
+    "residence_type",
+    "address",
+    "status",
+)
+_AT = {name: i for i, name in enumerate(VALUE_COLUMNS)}
+GRID, SEX, BIRTH_YEAR, ID_HASH = (
+    _AT["grid_code"],
+    _AT["sex"],
+    _AT["birth_year"],
+    _AT["id_number_hash"],
+)
+RESIDENCE, STATUS, RELATION = _AT["residence_type"], _AT["status"], _AT["relation"]
+INSERT_COLUMNS = (
+    *VALUE_COLUMNS,
+    "household_id",
+    "status_date",
+    "version",
+    "created_at",
+    "updated_at",
+)
+LIVING = "living"
+
+# Fields an update takes from the file when its cell is not empty.
+UPDATABLE = tuple(c for c in VALUE_COLUMNS if c != "relation")
+
+
+# --- options and report -------------------------------------------------------------------
+
+
+@dataclass
+class ImportOptions:
+    mode: str = "create"  # create | update | skip: what a known ID number does
+    policy: str = "all_or_nothing"  # or skip_invalid
+    mapping: dict[str, str | None] = field(default_factory=dict)  # {file header: field}
+    encoding: str = "auto"
+    scope_code: str = ""  # only grids under this territory code (and the actor's scope)
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any] | None) -> ImportOptions:
+        """Options from user input; InvalidInput names each bad field."""
+        data = dict(data or {})
+        problems: dict[str, str] = {}
+        mode = str(data.get("mode") or "create")
+        if mode not in MODES:
+            problems["mode"] = _("one of: %(choices)s") % {"choices": ", ".join(MODES)}
+        policy = str(data.get("policy") or "all_or_nothing").replace("-", "_")
+        if policy not in POLICIES:
+            problems["policy"] = _("one of: %(choices)s") % {"choices": ", ".join(POLICIES)}
+        mapping = data.get("mapping") or {}
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in mapping.items()
+        ):
+            problems["mapping"] = _("an object of file header → field name")
+            mapping = {}
+        encoding = str(data.get("encoding") or "auto").lower()
+        if encoding not in readers.ENCODINGS:
+            problems["encoding"] = _("one of: %(choices)s") % {
+                "choices": ", ".join(readers.ENCODINGS)
+            }
+        scope_code = str(data.get("scope_code") or "").strip()
+        if scope_code and (
+            not scope_code.isdigit() or len(scope_code) not in codes.LEVEL_BY_LENGTH
+        ):
+            problems["scope_code"] = _("a territory code of 4, 6, 9, 12 or 15 digits")
+        if problems:
+            raise InvalidInput(_("The import options are not valid."), fields=problems)
+        return cls(mode, policy, dict(mapping), encoding, scope_code)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RowError(NamedTuple):
+    row: int  # as the file numbers it: the header is row 1
+    column: str  # the file's header text
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    file_name: str
+    mode: str
+    policy: str
+    encoding: str = ""
+    read: int = 0
+    valid: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    written: bool = False
+    grids: int = 0
+    seconds: float = 0.0
+    ignored_columns: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    COUNTS = ("read", "valid", "created", "updated", "skipped", "rejected")
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.COUNTS}
+
+    def as_dict(self, error_limit: int | None = None) -> dict[str, Any]:
+        errors = self.errors if error_limit is None else self.errors[:error_limit]
+        return {
+            "file_name": self.file_name,
+            "mode": self.mode,
+            "policy": self.policy,
+            "encoding": self.encoding,
+            **self.counts(),
+            "written": self.written,
+            "grids": self.grids,
+            "seconds": round(self.seconds, 3),
+            "ignored_columns": self.ignored_columns,
+            "error_count": len(self.errors),
+            "errors": [e._asdict() for e in errors],
+        }
+
+
+# --- preparing rows (no database) ---------------------------------------------------------
+
+
+@dataclass
+class Grids:
+    """The unit grids rows may name or be located in, loaded once per import."""
+
+    known: frozenset[str]
+    allowed: frozenset[str]  # inside the importer's scope
+    index: Any = None  # territory LocateIndex, when the file has coordinates
+
+    @classmethod
+    def load(cls, actor: Any, scope_code: str, *, locate: bool) -> Grids:
+        from gridgov.territory import locating
+        from gridgov.territory.models import Region
+
+        known = frozenset(Region.objects.grids().values_list("code", flat=True).order_by())
+        prefixes = tuple(scope.scope_codes(actor, IMPORT))
+        allowed = frozenset(g for g in known if g.startswith(prefixes) and g.startswith(scope_code))
+        return cls(known, allowed, locating.current_index() if locate else None)
+
+
+class Prepared(NamedTuple):
+    """One chunk after checking and sealing: rows to write and problems found."""
+
+    read: int
+    records: list[tuple[int, str, tuple[str, ...], tuple[Any, ...]]]  # row, 户号, hashes, values
+    errors: list[RowError]
+
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_EXCEL_NUMBER = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
+_GRID_DIGITS = re.compile(r"\d{14,15}")
+_SPACES = re.compile(r"\s{2,}|[\t\r\n]")
+
+
+def _parse_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)  # 1985-03-12 and 19850312
+    except ValueError:
+        pass
+    match = _DATE.fullmatch(text)
+    if match:
+        try:
+            return dt.date(*map(int, match.groups()))
+        except ValueError:
+            return None
+    return None
+
+
+class RowPreparer:
+    """Checks and seals rows; holds no database connection, so it runs in workers."""
+
+    def __init__(self, columns: ColumnMap, grids: Grids, *, today: dt.date | None = None) -> None:
+        self.columns = columns
+        self.grids = grids
+        self.today = today or dt.date.today()
+        self.width = max(columns.index.values(), default=-1) + 1
+        # A field the file lacks reads the sentinel cell appended after the last column.
+        self.at = {f: columns.index.get(f, self.width) for f in _FIELDS}
+        self.header = {f: columns.header(f) for f in _FIELDS}
+        crypto.ring()  # loaded here, before any worker process is forked
+
+    def prepare(self, rows: Sequence[tuple[int, list[str]]]) -> Prepared:
+        records: list[Any] = []
+        errors: list[RowError] = []
+        pending: list[int] = []  # positions in ``records`` waiting to be located
+        points: list[tuple[float, float]] = []
+        for number, cells in rows:
+            found = self._check(number, cells, errors)
+            if found is None:
+                continue
+            if found["grid_code"] is None:
+                pending.append(len(records))
+                points.append((found["lon"], found["lat"]))
+            records.append((number, found))
+        if pending:
+            self._locate(records, pending, points, errors)
+        sealed = [self._seal(number, found) for number, found in records if found is not None]
+        return Prepared(len(rows), sealed, errors)
+
+    def _check(
+        self, number: int, cells: list[str], errors: list[RowError]
+    ) -> dict[str, Any] | None:
+        at, width = self.at, self.width
+        if len(cells) != width:
+            cells = (cells + [""] * width)[:width]
+        cells.append("")
+        problems: list[tuple[str, str]] = []
+        out: dict[str, Any] = {}
+        name = cells[at["name"]]
+        if _SPACES.search(name):
+            name = " ".join(name.split())
+        if not name:
+            problems.append(("name", _("required")))
+        elif len(name) > 60 or not name.isprintable():
+            problems.append(("name", _("at most 60 printable characters")))
+        out["name"] = name
+        sex = _label(cells[at["sex"]], SEX_VALUES, "sex", problems, _("男 or 女 (M or F)"))
+        birth_text = cells[at["birth_date"]]
+        birth = None
+        if birth_text:
+            birth = _parse_date(birth_text)
+            if birth is None:
+                problems.append(("birth_date", _("not a date (YYYY-MM-DD)")))
+            elif birth > self.today or birth < identity.EARLIEST_BIRTH:
+                problems.append(("birth_date", _("must be between 1900 and today")))
+                birth = None
+        id_text = cells[at["id_number"]]
+        number_text = ""
+        if id_text:
+            id_number = self._id_number(id_text, problems)
+            if id_number is not None:
+                number_text = id_number.number
+                problems.extend(identity.check_consistency(id_number, sex or None, birth))
+                sex = sex or id_number.sex
+                birth = birth or id_number.birth_date
+        elif not sex and at["sex"] < width:
+            problems.append(("sex", _("required when there is no ID number")))
+        elif not sex:
+            problems.append(("id_number", _("required when there is no sex column")))
+        out["sex"], out["birth_date"] = sex, birth
+        out["id_number"] = number_text
+        phone = cells[at["phone"]]
+        if phone:
+            try:
+                phone = identity.normalize_phone(phone)
+            except InvalidInput as exc:
+                problems.append(("phone", _reason(exc, "phone")))
+        out["phone"] = phone
+        out["ethnicity"] = _limited(cells[at["ethnicity"]], 20, "ethnicity", problems)
+        hukou = cells[at["hukou_code"]]
+        if hukou and not identity.valid_division_code(hukou):
+            problems.append(("hukou_code", _("a division code of 6, 9 or 12 digits")))
+        out["hukou_code"] = hukou
+        # Left empty when the cell is: an update keeps the stored value, an insert takes
+        # the default (DEFAULTS).
+        out["residence_type"] = _label(
+            cells[at["residence_type"]],
+            RESIDENCE_VALUES,
+            "residence_type",
+            problems,
+            _("户籍, 流动 or 境外"),
+        )
+        out["status"] = _label(
+            cells[at["status"]], STATUS_VALUES, "status", problems, _("在住, 迁出 or 死亡")
+        )
+        out["address"] = _limited(cells[at["address"]], 200, "address", problems)
+        out["household_no"] = _limited(cells[at["household_no"]], 40, "household_no", problems)
+        out["relation"] = _label(
+            cells[at["relation"]], RELATION_VALUES, "relation", problems, _("户主, 配偶, 子女 …")
+        )
+        self._place(cells, out, problems)
+        if problems:
+            header = self.header
+            errors.extend(RowError(number, header[f], reason) for f, reason in problems)
+            return None
+        return out
+
+    def _id_number(self, text: str, problems: list[tuple[str, str]]) -> identity.IdNumber | None:
+        try:
+            return identity.parse_id_number(text, today=self.today)
+        except InvalidInput as exc:
+            if _EXCEL_NUMBER.fullmatch(text):
+                reason = _(
+                    "Excel turned the ID number into a number (%(text)s) and lost digits; "
+                    "format the column as text and enter it again"
+                ) % {"text": text}
+            else:
+                reason = _reason(exc, "id_number")
+            problems.append(("id_number", reason))
+            return None
+
+    def _place(
+        self, cells: list[str], out: dict[str, Any], problems: list[tuple[str, str]]
+    ) -> None:
+        """The grid code as given (14-digit legacy codes widened), or coordinates to locate."""
+        at = self.at
+        lon_text, lat_text = cells[at["lon"]], cells[at["lat"]]
+        lon = lat = None
+        if lon_text or lat_text:
+            lon, lat = (
+                _coordinate(lon_text, "lon", 180, problems),
+                _coordinate(lat_text, "lat", 90, problems),
+            )
+        out["lon"], out["lat"] = lon, lat
+        grid = cells[at["grid_code"]]
+        if grid:
+            if not _GRID_DIGITS.fullmatch(grid):
+                problems.append(("grid_code", _("a unit grid code has 15 digits")))
+            else:
+                grid = codes.normalize_grid_code(grid)
+                if grid not in self.grids.allowed:
+                    problems.append(("grid_code", _("no unit grid with this code in your area")))
+            out["grid_code"] = grid
+        elif lon is not None and lat is not None:
+            out["grid_code"] = None  # located with the rest of the chunk
+        elif not (lon_text or lat_text):
+            problems.append(("grid_code", _("give a grid code or coordinates")))
+
+    def _locate(
+        self,
+        records: list[Any],
+        pending: list[int],
+        points: list[tuple[float, float]],
+        errors: list[RowError],
+    ) -> None:
+        xy = np.asarray(points, dtype=float)
+        index = self.grids.index
+        found = index.locate_indices(xy[:, 0], xy[:, 1])
+        for position, grid_at in zip(pending, found.tolist(), strict=True):
+            number, out = records[position]
+            grid = str(index.codes[grid_at]) if grid_at >= 0 else None
+            if grid is None or grid not in self.grids.allowed:
+                reason = (
+                    _("the point lies outside every grid of the city")
+                    if grid is None
+                    else _("the point lies in a grid outside your area")
+                )
+                errors.append(RowError(number, self.header["lon"], reason))
+                records[position] = (number, None)
+            else:
+                out["grid_code"] = grid
+
+    def _seal(self, number: int, out: dict[str, Any]) -> tuple[int, str, tuple[str, ...], tuple]:
+        sealed = privacy.seal_person_numbers(out["id_number"], out["phone"])
+        born = out["birth_date"]
+        values = (
+            out["grid_code"],
+            out["lon"],
+            out["lat"],
+            out["relation"],
+            out["name"],
+            out["sex"],
+            born.isoformat() if born else None,
+            born.year if born else None,
+            sealed["id_number_enc"],
+            sealed["id_number_hash"],
+            sealed["id_number_masked"],
+            sealed["phone_enc"],
+            sealed["phone_hash"],
+            sealed["phone_masked"],
+            sealed["key_id"],
+            out["ethnicity"],
+            out["hukou_code"],
+            out["residence_type"],
+            out["address"],
+            out["status"],
+        )
+        # During a key rotation a person may still be stored under the old key's hash.
+        older = (
+            tuple(crypto.lookup_hashes(out["id_number"])[1:])
+            if out["id_number"] and len(crypto.ring().by_id) > 1
+            else ()
+        )
+        return number, out["household_no"], older, values
+
+
+_FIELDS = (
+    "name",
+    "sex",
+    "birth_date",
+    "id_number",
+    "phone",
+    "ethnicity",
+    "hukou_code",
+    "residence_type",
+    "status",
+    "address",
+    "grid_code",
+    "lon",
+    "lat",
+    "household_no",
+    "relation",
+)
+
+
+def _reason(exc: InvalidInput, field_name: str) -> str:
+    return str(exc.details.get("fields", {}).get(field_name) or exc.message)
+
+
+def _label(
+    text: str, values: Mapping[str, str], field_name: str, problems: list, expected: Any
+) -> str:
+    if not text:
+        return ""
+    found = values.get(text) or values.get(text.lower())
+    if found is None:
+        problems.append(
+            (
+                field_name,
+                _("unknown value %(value)s; expected %(expected)s")
+                % {"value": text, "expected": expected},
+            )
+        )
+        return ""
+    return found
+
+
+def _limited(text: str, limit: int, field_name: str, problems: list) -> str:
+    if len(text) > limit or (text and not text.isprintable()):
+        problems.append((field_name, _("at most %(n)d printable characters") % {"n": limit}))
+    return text
+
+
+def _coordinate(text: str, field_name: str, bound: float, problems: list) -> float | None:
+    if not text:
+        problems.append((field_name, _("give both longitude and latitude")))
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        problems.append((field_name, _("not a number")))
+        return None
+    if not -bound <= value <= bound:
+        problems.append((field_name, _("out of range")))
+        return None
+    return value
+
+
+# --- reading in chunks --------------------------------------------------------------------
+
+
+def _chunks(
+    rows: Iterator[tuple[int, list[str]]], size: int
+) -> Iterator[list[tuple[int, list[str]]]]:
+    chunk: list[tuple[int, list[str]]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """All-or-nothing import with rejected rows: roll the transaction back."""
+
+
+class _Writer:
+    """Decides what each prepared row does and writes it, inside the import transaction."""
+
+    def __init__(
+        self,
+        actor: Any,
+        options: ImportOptions,
+        report: ImportReport,
+        columns: ColumnMap,
+        grids: Grids,
+    ) -> None:
+        self.actor = actor
+        self.options = options
+        self.report = report
+        self.columns = columns
+        self.grids = grids
+        self.id_header = columns.header("id_number")
+        self.seen: dict[str, int] = {}  # keyed hash → first row with it
+        self.households: dict[str, int | None] = {}  # 户号 → household id
+        self.new_households: list[int] = []
+        self.touched: set[str] = set()
+        self.recount: set[str] = set()  # grids whose counts an update changed
+        self.counts: Counter[tuple[str, str, str, int | None]] = Counter()
+        self.now = timezone.now()
+        self.stamp = connection.ops.adapt_datetimefield_value(self.now)
+        self.params = bulkwrite.max_params()
+        self.deferred = bulkwrite.DeferredIndexes(Person._meta.db_table)
+        self.failed = False
+
+    # The caller tells how many rows the file seems to hold once it has read one chunk.
+    def maybe_defer_indexes(self, expected_rows: int) -> None:
+        if self.deferred.active or expected_rows < BULK_LOAD_MIN_ROWS:
+            return
+        if expected_rows >= Person.objects.count():
+            self.deferred.drop()
+
+    def take(self, prepared: Prepared) -> None:
+        report = self.report
+        report.read += prepared.read
+        rejected = {e.row for e in prepared.errors}
+        report.errors.extend(prepared.errors)
+        creates, updates = self._decide(prepared.records, rejected)
+        report.rejected += len(rejected)
+        if rejected and self.options.policy == "all_or_nothing":
+            self.failed = True
+        if self.failed:
+            return  # keep checking the rest of the file for the report
+        self._insert(creates)
+        self._update(updates)
+
+    def _decide(self, records: list[Any], rejected: set[int]) -> tuple[list[Any], list[Any]]:
+        existing = self._existing(records)
+        creates: list[Any] = []
+        updates: list[Any] = []
+        mode = self.options.mode
+        for record_ in records:
+            number, _household_no, older, values = record_
+            key = values[ID_HASH]
+            if key:
+                first = self.seen.get(key)
+                if first is not None:
+                    if mode == "skip":
+                        self._skip()
+                    else:
+                        self._reject(
+                            number,
+                            _("the same ID number as row %(row)d") % {"row": first},
+                            rejected,
+                        )
+                    continue
+                self.seen[key] = number
+                match = existing.get(key) or next(
+                    (existing[h] for h in older if h in existing), None
+                )
+                if match is not None:
+                    if mode == "skip":
+                        self._skip()
+                    elif mode == "create":
+                        self._reject(number, _("already registered"), rejected)
+                    elif match["grid_code"] not in self.grids.allowed:
+                        self._reject(
+                            number, _("already registered in a grid you may not change"), rejected
+                        )
+                    else:
+                        updates.append((record_, match))
+                        self.report.valid += 1
+                    continue
+            creates.append(record_)
+            self.report.valid += 1
+        return creates, updates
+
+    def _skip(self) -> None:
+        self.report.skipped += 1
+        self.report.valid += 1
+
+    def _reject(self, number: int, reason: str, rejected: set[int]) -> None:
+        self.report.errors.append(RowError(number, self.id_header, reason))
+        rejected.add(number)
+
+    def _existing(self, records: list[Any]) -> dict[str, dict[str, Any]]:
+        """People already registered under the chunk's ID numbers, by keyed hash."""
+        hashes = [h for _n, _h, older, values in records for h in (values[ID_HASH], *older) if h]
+        found: dict[str, dict[str, Any]] = {}
+        fields = ("pk", "household_id", *UPDATABLE, "status_date")
+        for batch in bulkwrite.chunks(hashes, self.params):
+            # The explicit non-empty test lets the partial unique index serve the look-up.
+            rows = Person.objects.filter(id_number_hash__in=batch).exclude(id_number_hash="")
+            for row in rows.values(*fields).order_by():
+                for blob in ("id_number_enc", "phone_enc"):
+                    row[blob] = bytes(row[blob]) if row[blob] is not None else None
+                found[row["id_number_hash"]] = row
+        return found
+
+    def _insert(self, creates: list[Any]) -> None:
+        if not creates:
+            return
+        rows = []
+        tail = (None, 1, self.stamp, self.stamp)  # status_date, version, created, updated
+        for _number, household_no, _older, values in creates:
+            row = [*values, self._household(household_no, values) if household_no else None]
+            row[RESIDENCE] = row[RESIDENCE] or DEFAULTS["residence_type"]
+            row[STATUS] = row[STATUS] or DEFAULTS["status"]
+            row.extend(tail)
+            rows.append(row)
+        self._count(rows)
+        self.report.created += bulkwrite.insert_rows(Person._meta.db_table, INSERT_COLUMNS, rows)
+
+    def _household(self, household_no: str, values: tuple) -> int | None:
+        """The household a 户号 of this file stands for, created at its first row."""
+        if household_no in self.households:
+            return self.households[household_no]
+        household = Household.objects.create(
+            grid_code=values[GRID],
+            lon=values[_AT["lon"]],
+            lat=values[_AT["lat"]],
+            address=values[_AT["address"]] or household_no,
+        )
+        self.households[household_no] = household.pk
+        self.new_households.append(household.pk)
+        return household.pk
+
+    def _count(self, rows: list[Any]) -> None:
+        """Tally the new living people by (grid, residence, sex, birth year)."""
+        self.touched.update(r[GRID] for r in rows)
+        self.counts.update(
+            (r[GRID], r[RESIDENCE], r[SEX], r[BIRTH_YEAR]) for r in rows if r[STATUS] == LIVING
+        )
+
+    def _update(self, updates: list[Any]) -> None:
+        if not updates:
+            return
+        present = {f for f in self.columns.index} | {"grid_code"}
+        rows = []
+        for (_number, _household_no, _older, values), old in updates:
+            merged = {}
+            for name in UPDATABLE:
+                new = values[_AT[name]]
+                field_name = _SOURCE_FIELD.get(name, name)
+                keep = field_name not in present or new in ("", None)
+                merged[name] = old[name] if keep else new
+            self._reseal_kept_phone(merged, old, values)
+            status_date = old["status_date"]
+            if merged["status"] != old["status"]:
+                status_date = self.now.date().isoformat()
+            rows.append((*(merged[n] for n in UPDATABLE), status_date, self.stamp, old["pk"]))
+            self.touched.update((old["grid_code"], merged["grid_code"]))
+            self.recount.update((old["grid_code"], merged["grid_code"]))
+            if old["grid_code"] != merged["grid_code"]:
+                CareTag.objects.filter(person_id=old["pk"]).update(grid_code=merged["grid_code"])
+        table = bulkwrite.quote(Person._meta.db_table)
+        assignments = ", ".join(
+            f"{bulkwrite.quote(n)} = %s" for n in (*UPDATABLE, "status_date", "updated_at")
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET {assignments}, version = version + 1 WHERE id = %s",  # noqa: S608
+                rows,
+            )
+        self.report.updated += len(rows)
+
+    def _reseal_kept_phone(
+        self, merged: dict[str, Any], old: dict[str, Any], values: tuple
+    ) -> None:
+        """A row never mixes keys: an old phone kept beside a newly sealed ID number is
+        sealed again under the current key."""
+        if merged["key_id"] == old["key_id"] or merged["phone_hash"] != old["phone_hash"]:
+            return
+        if not old["phone_enc"]:
+            return
+        phone = crypto.decrypt(bytes(old["phone_enc"]), old["key_id"])
+        id_number = (
+            crypto.decrypt(bytes(merged["id_number_enc"]), merged["key_id"])
+            if merged["id_number_enc"]
+            else ""
+        )
+        merged.update(privacy.seal_person_numbers(id_number, phone))
+
+    def finish(self) -> None:
+        """Indexes back, household heads, roll-ups, completeness, the audit event."""
+        if self.deferred.active:
+            self.deferred.restore()
+        self._set_heads()
+        self._apply_counts()
+        completeness.refresh(self.touched)
+        self.report.grids = len(self.touched)
+        self.report.written = True
+        record(
+            "registry.import",
+            actor=self.actor,
+            object_type="registry.person",
+            object_repr=self.report.file_name[:200],
+            grid_code=codes.covering_code(self.touched),
+            changes={
+                "file": self.report.file_name,
+                "mode": self.options.mode,
+                "policy": self.options.policy,
+                **self.report.counts(),
+                "grids": len(self.touched),
+            },
+        )
+
+    def _set_heads(self) -> None:
+        """Each new household's head is its member whose relation is 户主."""
+        for batch in bulkwrite.chunks(self.new_households, self.params):
+            heads = (
+                Person.objects.filter(household_id__in=batch, relation="head")
+                .values_list("household_id", "pk")
+                .order_by("household_id", "pk")
+            )
+            first: dict[int, int] = {}
+            for household_id, pk in heads:
+                first.setdefault(household_id, pk)
+            for household_id, pk in first.items():
+                Household.objects.filter(pk=household_id).update(head_id=pk)
+
+    def _apply_counts(self) -> None:
+        """Created people add to their grids' counts; grids an update touched are
+        recounted from the people themselves (a person may have moved, or carry tags)."""
+        if self.recount:
+            rollups.recount(self.recount)
+        counts = Counter({k: n for k, n in self.counts.items() if k[0] not in self.recount})
+        rollups.add_counts(measure_counts(counts, rollups.current_year()))
+
+
+# File column ("field" of columns.py) each stored column comes from, where they differ.
+_SOURCE_FIELD = {
+    "birth_year": "birth_date",
+    "id_number_enc": "id_number",
+    "id_number_hash": "id_number",
+    "id_number_masked": "id_number",
+    "key_id": "id_number",
+    "phone_enc": "phone",
+    "phone_hash": "phone",
+    "phone_masked": "phone",
+}
+DEFAULTS = {"residence_type": "registered", "status": LIVING}
+
+
+def measure_counts(
+    combos: Mapping[tuple[str, str, str, int | None], int], year: int
+) -> dict[str, Counter[str]]:
+    """{grid: {measure: n}} for new living people tallied by (grid, residence, sex, birth
+    year). The measure names come from ``rollups.measures``, asked once per distinct
+    (residence, sex, age band) — a few dozen — not once per person."""
+    names: dict[tuple[str, str, str], list[str]] = {}
+    bands: dict[int | None, str] = {}
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for (grid, residence, sex, birth_year), n in combos.items():
+        band = bands.get(birth_year)
+        if band is None:
+            band = bands[birth_year] = rollups.band_of_birth_year(birth_year, year)
+        key = (residence, sex, band)
+        measures = names.get(key)
+        if measures is None:
+            state = {
+                "status": LIVING,
+                "residence_type": residence,
+                "sex": sex,
+                "birth_year": birth_year,
+            }
+            measures = names[key] = list(rollups.measures(state, year).elements())
+        counter = out[grid]
+        for measure in measures:
+            counter[measure] += n
+    return out
+
+
+# --- the action ---------------------------------------------------------------------------
+
+Progress = Callable[[int, int, str], None]  # (done, total, unit)
+
+
+def import_people(
+    path: str | os.PathLike[str],
+    *,
+    actor: Any,
+    options: ImportOptions | None = None,
+    file_name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import the people of a CSV or XLSX file (see the module docstring). Raises
+    InvalidInput before reading any row when the file or its columns cannot be used;
+    otherwise returns the report, with ``written`` telling whether anything was stored."""
+    options = options or ImportOptions()
+    scope.require(actor, IMPORT, options.scope_code or None)
+    started = time.perf_counter()
+    path = Path(path)
+    report = ImportReport(file_name or path.name, options.mode, options.policy)
+    with readers.open_table(path, encoding=options.encoding) as table:
+        columns = resolve_columns(table.headers, options.mapping)
+        report.encoding = table.encoding
+        report.ignored_columns = columns.ignored
+        grids = Grids.load(actor, options.scope_code, locate=columns.has("lon"))
+        preparer = RowPreparer(columns, grids)
+        with bulkwrite.import_pragmas():
+            try:
+                with transaction.atomic():
+                    writer = _Writer(actor, options, report, columns, grids)
+                    for prepared in map(preparer.prepare, _chunks(table.rows, CHUNK_ROWS)):
+                        if not writer.deferred.active and report.read == 0:
+                            writer.maybe_defer_indexes(_expected_rows(table, prepared.read))
+                        writer.take(prepared)
+                        if progress:
+                            progress(table.progress(), table.size, table.unit)
+                    if writer.failed:
+                        raise _Refused
+                    writer.finish()
+            except _Refused:
+                report.created = report.updated = 0
+                report.written = False
+    report.errors.sort(key=lambda e: e.row)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _expected_rows(table: readers.Table, first_chunk_rows: int) -> int:
+    """Rows the whole file seems to hold, judged from how far the first chunk got."""
+    done = table.progress()
+    if table.unit == "rows" or not done:
+        return table.size
+    return int(first_chunk_rows * table.size / done)
