@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gridgov.registry.models import (
@@ -151,36 +152,40 @@ def _all_grids() -> set[str]:
     return grids
 
 
+FIELDS = ("checked", "gaps", "gap_total", "score", "updated_at")
+
+
 @transaction.atomic
 def refresh(grid_codes: Iterable[str] | None = None) -> int:
-    """Recompute the ``GridCompleteness`` rows of some grids (all when None)."""
+    """Recompute the ``GridCompleteness`` rows of some grids (all when None); returns how
+    many rows were written. One upsert, so two writers of a new grid cannot collide."""
     grids = sorted(set(grid_codes) if grid_codes is not None else _all_grids())
     if not grids:
         return 0
     measured = _measure(grids if grid_codes is not None else None)
-    existing = {row.grid_code: row for row in GridCompleteness.objects.filter(grid_code__in=grids)}
-    new_rows, changed = [], []
+    now = timezone.now()
+    rows = []
     for grid in grids:
         m = measured.get(grid, {"checked": 0, "gaps": {}})
         gap_total = sum(m["gaps"].values())
-        values = {
-            "checked": m["checked"],
-            "gaps": m["gaps"],
-            "gap_total": gap_total,
-            "score": score_of(m["checked"], gap_total),
-        }
-        row = existing.get(grid)
-        if row is None:
-            new_rows.append(GridCompleteness(grid_code=grid, **values))
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            changed.append(row)
-    GridCompleteness.objects.bulk_create(new_rows, batch_size=1000)
-    GridCompleteness.objects.bulk_update(
-        changed, ["checked", "gaps", "gap_total", "score", "updated_at"], batch_size=1000
+        rows.append(
+            GridCompleteness(
+                grid_code=grid,
+                checked=m["checked"],
+                gaps=m["gaps"],
+                gap_total=gap_total,
+                score=score_of(m["checked"], gap_total),
+                updated_at=now,
+            )
+        )
+    GridCompleteness.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["grid_code"],
+        update_fields=list(FIELDS),
     )
-    return len(new_rows) + len(changed)
+    return len(rows)
 
 
 def _summary(rows: Iterable[tuple[int, dict[str, int]]]) -> dict[str, Any]:

@@ -133,19 +133,29 @@ def new_key() -> str:
     return crypto.reload().current.key_id
 
 
-def _reencrypt_batch(model: type[models.Model], reseal: Callable, current: str, batch: int) -> int:
-    """Seal the next ``batch`` rows not under ``current`` again; one transaction."""
+def _reencrypt_batch(
+    model: type[models.Model], reseal: Callable, current: str, after_pk: int, batch: int
+) -> tuple[int, int]:
+    """Seal again the next ``batch`` rows after ``after_pk`` not under ``current``, in one
+    transaction: (rows done, last primary key). Walking forward by primary key keeps a run
+    linear in the table's size."""
     with transaction.atomic():
-        rows = list(_stale(model, current).select_for_update().order_by("pk")[:batch])
+        rows = list(
+            _stale(model, current)
+            .filter(pk__gt=after_pk)
+            .select_for_update()
+            .order_by("pk")[:batch]
+        )
+        if not rows:
+            return 0, after_pk
         names: list[str] = []
         for row in rows:
             sealed = reseal(row)
             names = list(sealed)
             for name, value in sealed.items():
                 setattr(row, name, value)
-        if rows:
-            model._default_manager.bulk_update(rows, names, batch_size=batch)
-    return len(rows)
+        model._default_manager.bulk_update(rows, names, batch_size=batch)
+    return len(rows), rows[-1].pk
 
 
 def rotate(
@@ -179,8 +189,9 @@ def rotate(
     for model, reseal in TABLES:
         label = model._meta.label_lower
         result.per_table[label] = 0
+        last_pk = 0
         while max_batches is None or batches < max_batches:
-            done = _reencrypt_batch(model, reseal, current, batch)
+            done, last_pk = _reencrypt_batch(model, reseal, current, last_pk, batch)
             if not done:
                 break
             batches += 1
