@@ -46,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     propose.add_argument("--min-age", type=int, default=None)
     propose.set_defaults(func=cmd_propose_elderly)
 
+    # gridgov import people / export people / jobs run (registry.transfer_cli).
+    from gridgov.registry.transfer_cli import register_transfers
+
+    register_transfers(sub)
+
 
 def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from gridgov.registry import keys

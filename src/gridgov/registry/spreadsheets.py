@@ -111,3 +111,33 @@ def template(fmt: str = "xlsx") -> bytes:
             ),
         ]
     )
+
+
+def report_xlsx(report: Any) -> bytes:
+    """An import report (``ImportReport`` or its ``as_dict()``) as a workbook: the summary,
+    then every rejected row with its row number, the file's column header and the reason."""
+    if hasattr(report, "as_dict"):
+        data, errors = report.as_dict(error_limit=0), report.errors
+    else:
+        data = dict(report)
+        errors = [(e["row"], e["column"], e["reason"]) for e in data.get("errors", [])]
+    summary = [
+        (_("file"), data.get("file_name", "")),
+        (_("mode"), data.get("mode", "")),
+        (_("policy"), data.get("policy", "")),
+        (_("encoding"), data.get("encoding", "")),
+        (_("rows read"), data.get("read", 0)),
+        (_("valid"), data.get("valid", 0)),
+        (_("created"), data.get("created", 0)),
+        (_("updated"), data.get("updated", 0)),
+        (_("skipped"), data.get("skipped", 0)),
+        (_("rejected"), data.get("rejected", 0)),
+        (_("written"), _("yes") if data.get("written") else _("no, nothing was written")),
+        (_("ignored columns"), "、".join(data.get("ignored_columns") or [])),
+    ]
+    return write_xlsx(
+        [
+            (_("Summary"), [_("item"), _("value")], summary),
+            (_("Rejected rows"), [_("row"), _("column"), _("reason")], errors),
+        ]
+    )
