@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -133,6 +133,20 @@ def new_key() -> str:
     return crypto.reload().current.key_id
 
 
+def _update_rows(model: type[models.Model], pks: list[int], values: list[dict[str, Any]]) -> None:
+    """One prepared UPDATE per row, sent with executemany: far faster than the ORM's
+    bulk_update, whose CASE expressions grow with the batch."""
+    names = list(values[0])
+    table = connection.ops.quote_name(model._meta.db_table)
+    assignments = ", ".join(f"{connection.ops.quote_name(n)} = %s" for n in names)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql, [[v[n] for n in names] + [k] for k, v in zip(pks, values, strict=True)]
+        )
+
+
 def _reencrypt_batch(
     model: type[models.Model], reseal: Callable, current: str, after_pk: int, batch: int
 ) -> tuple[int, int]:
@@ -148,13 +162,8 @@ def _reencrypt_batch(
         )
         if not rows:
             return 0, after_pk
-        names: list[str] = []
-        for row in rows:
-            sealed = reseal(row)
-            names = list(sealed)
-            for name, value in sealed.items():
-                setattr(row, name, value)
-        model._default_manager.bulk_update(rows, names, batch_size=batch)
+        sealed = [reseal(row) for row in rows]
+        _update_rows(model, [row.pk for row in rows], sealed)
     return len(rows), rows[-1].pk
 
 
