@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts import scope
@@ -1154,7 +1155,7 @@ def bulk_insert_people(rows: list[dict[str, Any]], *, actor: Any, source: str) -
 
 # --- audit labels -------------------------------------------------------------------------
 
-AUDIT_LABELS = {
+AUDIT_LABELS: dict[str, str | Promise] = {
     "registry.building.create": pgettext_lazy("audit action", "Building added"),
     "registry.building.update": pgettext_lazy("audit action", "Building changed"),
     "registry.household.create": pgettext_lazy("audit action", "Household added"),

@@ -139,7 +139,7 @@ def _update_rows(model: type[models.Model], pks: list[int], values: list[dict[st
     names = list(values[0])
     table = connection.ops.quote_name(model._meta.db_table)
     assignments = ", ".join(f"{connection.ops.quote_name(n)} = %s" for n in names)
-    pk = connection.ops.quote_name(model._meta.pk.column)
+    pk = connection.ops.quote_name(model._meta.pk.column or "id")
     sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(
