@@ -11,6 +11,8 @@
  *        data-tile-url="…{z}/{x}/{y}…" optional: tile URL template; empty = plain background
  *        data-tile-attribution="…"     optional: attribution text for those tiles
  *        data-labels="auto"            optional: permanent | hover | auto (permanent up to 30)
+ *        data-fill="score"             optional: colour areas by properties.score (0–100):
+ *                                      ≥ 90 green, ≥ 75 amber, below red, none grey
  *        data-navigate="1">            optional: "0" disables click-to-open
  * is initialised on page load and when htmx swaps it in. Features carry the properties
  * code, name, level, kind, url and optionally label (shown instead of name). Each
@@ -30,6 +32,9 @@
   var BORDER = "#3b5670";
   var HIGHLIGHT = "#d9480f";
   var OUTLINE = "#1f3a5f";
+  // data-fill="score": a choropleth by score (the registry's completeness maps).
+  var SCORE_FILLS = [[90, "#3f9f6b"], [75, "#f0b429"], [-Infinity, "#d64545"]];
+  var NO_SCORE_FILL = "#c8ced6";
   var AUTO_PERMANENT_LABELS = 30;
   var MIN_LABEL_PIXELS = 32; // no permanent label on an area narrower than this on screen
 
@@ -92,6 +97,11 @@
       placed.push({ bounds: bounds, fill: fill });
       layer.ggFill = fill;
     });
+  }
+
+  function scoreFill(score) {
+    if (typeof score !== "number") return NO_SCORE_FILL;
+    return SCORE_FILLS.find(function (band) { return score >= band[0]; })[1];
   }
 
   function safeUrl(url) {
@@ -177,7 +187,11 @@
     layers.sort(function (a, b) {
       return String(a.feature.properties.code).localeCompare(String(b.feature.properties.code));
     });
-    assignFills(layers);
+    if (el.dataset.fill === "score") {
+      layers.forEach(function (layer) { layer.ggFill = scoreFill(layer.feature.properties.score); });
+    } else {
+      assignFills(layers);
+    }
 
     layers.forEach(function (layer) {
       var props = layer.feature.properties || {};

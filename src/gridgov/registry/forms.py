@@ -1,0 +1,355 @@
+"""Forms of the registry pages. They check shape (lengths, dates, choices); the actions check
+meaning and permission and name the field when they refuse (``viewutils.run_action`` puts
+that message on the field)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gridgov.registry import actions, shaping
+from gridgov.registry.models import (
+    CareKind,
+    MovementKind,
+    PersonStatus,
+    Relation,
+    ResidenceType,
+    Sex,
+)
+
+NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+DIVISION_HELP = _("A division code of 6, 9 or 12 digits anywhere in China.")
+
+# The stored values are the standard Chinese words; the labels follow the page's language.
+DISABILITY_CATEGORY_LABELS = {
+    "视力": _("Visual"),
+    "听力": _("Hearing"),
+    "言语": _("Speech"),
+    "肢体": _("Physical"),
+    "智力": _("Intellectual"),
+    "精神": _("Mental"),
+    "多重": _("Multiple"),
+}
+DISABILITY_LEVEL_LABELS = {
+    "一级": _("Level 1 (most severe)"),
+    "二级": _("Level 2"),
+    "三级": _("Level 3"),
+    "四级": _("Level 4"),
+}
+
+
+def disability_label(value: str) -> Any:
+    """A disability category or level in the page's language (the value if unknown)."""
+    return DISABILITY_CATEGORY_LABELS.get(value) or DISABILITY_LEVEL_LABELS.get(value) or value
+
+
+def _any(label: Any, choices: Any) -> list[tuple[str, Any]]:
+    return [("", label), *choices]
+
+
+def _date_field(label: Any, **options: Any) -> forms.DateField:
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}), **options)
+
+
+def _code_field(label: Any, max_length: int, **options: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        widget=forms.TextInput(attrs=NUMERIC),
+        **{"required": False, **options},
+    )
+
+
+def _coordinate(label: Any) -> forms.FloatField:
+    return forms.FloatField(
+        label=label, required=False, widget=forms.NumberInput(attrs={"step": "any"})
+    )
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class LocatedForm(forms.Form):
+    """Where a building, household or person is: a grid code, or coordinates the grid is
+    found from (leave both empty on a household or person to take their household's)."""
+
+    grid_code = _code_field(
+        _("Unit grid code"),
+        15,
+        help_text=_("Leave empty to locate the grid from the coordinates."),
+    )
+    lon = _coordinate(_("Longitude"))
+    lat = _coordinate(_("Latitude"))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def changes(self, initial: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The cleaned values, without the version, and when editing only those that
+        differ from ``initial`` (so the action audits exactly what changed)."""
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        if initial is None:
+            return data
+        return {k: v for k, v in data.items() if v != initial.get(k)}
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+class PersonFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=60)
+    id_number = forms.CharField(
+        label=_("ID number"),
+        required=False,
+        max_length=20,
+        help_text=_("The full number; found exactly."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=20,
+        help_text=_("The full number; found exactly."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    address = forms.CharField(label=_("Address"), required=False, max_length=100)
+    grid = _code_field(_("Region or grid code"), 15, help_text=_("Start of a code"))
+    tag = forms.ChoiceField(
+        label=_("Care group"), required=False, choices=_any(_("Any"), CareKind.choices)
+    )
+    residence_type = forms.ChoiceField(
+        label=_("Residence type"), required=False, choices=_any(_("Any"), ResidenceType.choices)
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=_any(_("Any"), PersonStatus.choices)
+    )
+    age_band = forms.ChoiceField(label=_("Age"), required=False)
+
+    ADVANCED = (
+        "id_number",
+        "phone",
+        "address",
+        "grid",
+        "tag",
+        "residence_type",
+        "status",
+        "age_band",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["age_band"].choices = _any(_("Any"), shaping.age_band_choices())  # type: ignore[attr-defined]
+
+    def criteria(self) -> dict[str, str]:
+        """The filters as ``queries.search_people`` takes them ({} when invalid)."""
+        if not self.is_valid():
+            return {}
+        return {name: str(value or "") for name, value in self.cleaned_data.items()}
+
+    def advanced_used(self) -> bool:
+        return any(self.data.get(name) for name in self.ADVANCED)
+
+    def advanced_fields(self) -> list[forms.BoundField]:
+        """The filters behind "More filters" (the name search stays in view)."""
+        return [self[name] for name in self.ADVANCED]
+
+
+class AddressFilterForm(forms.Form):
+    q = forms.CharField(label=_("Address"), required=False, max_length=100)
+    grid = _code_field(_("Region or grid code"), 15, help_text=_("Start of a code"))
+
+    def criteria(self) -> dict[str, str]:
+        return {k: v or "" for k, v in self.cleaned_data.items()} if self.is_valid() else {}
+
+
+class ArrivalsFilterForm(forms.Form):
+    grid = _code_field(_("Region or grid code"), 15)
+    days = forms.TypedChoiceField(
+        label=_("Period"),
+        required=False,
+        coerce=int,
+        empty_value=30,
+        choices=[(7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 days"))],
+    )
+
+
+class ProposedTagFilterForm(forms.Form):
+    grid = _code_field(_("Region or grid code"), 15)
+
+
+# --- buildings and households -------------------------------------------------------------
+
+
+class BuildingForm(LocatedForm):
+    name = forms.CharField(label=_("Building"), max_length=120, help_text=_("e.g. 3号楼"))
+    address = forms.CharField(label=_("Address"), max_length=200)
+    floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=300)
+
+    field_order = ["name", "address", "floors", "grid_code", "lon", "lat"]
+
+
+class HouseholdForm(LocatedForm):
+    address = forms.CharField(label=_("Address"), max_length=200)
+    building_id = forms.IntegerField(
+        label=_("Building number"),
+        required=False,
+        min_value=1,
+        help_text=_("The number shown on the building's page; the flat then lies in its grid."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    room = forms.CharField(label=_("Room"), max_length=20, required=False)
+
+    field_order = ["address", "building_id", "unit", "room", "grid_code", "lon", "lat"]
+
+
+class SetHeadForm(forms.Form):
+    person_id = forms.TypedChoiceField(label=_("Head of household"), coerce=int)
+
+    def __init__(self, *args: Any, members: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person_id"].choices = [(p.pk, p.name) for p in members]  # type: ignore[attr-defined]
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+class PersonForm(LocatedForm):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        required=False,
+        choices=_any(_("From the ID number"), Sex.choices),
+    )
+    birth_date = _date_field(
+        _("Birth date"), required=False, help_text=_("Taken from the ID number when empty.")
+    )
+    id_number = forms.CharField(
+        label=_("ID number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("18 characters; checked, stored encrypted and shown masked."),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    ethnicity = forms.CharField(label=_("Ethnicity"), required=False, max_length=20)
+    hukou_code = _code_field(_("Household registration place"), 12, help_text=DIVISION_HELP)
+    residence_type = forms.ChoiceField(label=_("Residence type"), choices=ResidenceType.choices)
+    address = forms.CharField(label=_("Actual residence"), required=False, max_length=200)
+    household_id = forms.IntegerField(
+        label=_("Household number"),
+        required=False,
+        min_value=1,
+        help_text=_("The number shown on the household's page."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    relation = forms.ChoiceField(
+        label=_("Relation to head"), required=False, choices=_any("—", Relation.choices)
+    )
+
+    field_order = [
+        "name",
+        "id_number",
+        "sex",
+        "birth_date",
+        "phone",
+        "ethnicity",
+        "residence_type",
+        "hukou_code",
+        "address",
+        "household_id",
+        "relation",
+        "grid_code",
+        "lon",
+        "lat",
+    ]
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing:
+            keep = _("Leave empty to keep the stored number.")
+            self.fields["id_number"].help_text = keep
+            self.fields["phone"].help_text = keep
+            # A move to another grid is a movement (it keeps the history), recorded on
+            # the person's page, not an edit.
+            for name in ("grid_code", "lon", "lat"):
+                del self.fields[name]
+
+    def changes(self, initial: dict[str, Any] | None = None) -> dict[str, Any]:
+        data = super().changes(initial)
+        if self.editing:
+            # Numbers are never put back into the form: empty means "unchanged".
+            for number in ("id_number", "phone"):
+                if not data.get(number):
+                    data.pop(number, None)
+        return data
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=PersonStatus.choices)
+    date = _date_field(_("Since"))
+
+
+class CareTagForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Care group"), choices=CareKind.choices)
+    category = forms.ChoiceField(
+        label=_("Disability category"),
+        required=False,
+        choices=_any("—", [(v, disability_label(v)) for v in actions.DISABILITY_CATEGORIES]),
+        help_text=_("For the disabled group only."),
+    )
+    level = forms.ChoiceField(
+        label=_("Certificate level"),
+        required=False,
+        choices=_any("—", [(v, disability_label(v)) for v in actions.DISABILITY_LEVELS]),
+        help_text=_("For the disabled group only."),
+    )
+    care_contact_name = forms.CharField(label=_("Care contact"), required=False, max_length=60)
+    care_contact_phone = forms.CharField(
+        label=_("Care contact phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    start_date = _date_field(_("Since"), required=False)
+
+    def attributes(self) -> dict[str, str]:
+        if self.cleaned_data["kind"] != CareKind.DISABLED:
+            return {}
+        return {"category": self.cleaned_data["category"], "level": self.cleaned_data["level"]}
+
+
+class EndTagForm(forms.Form):
+    end_date = _date_field(_("Until"))
+
+
+class MovementForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=MovementKind.choices)
+    date = _date_field(_("Date"))
+    from_code = _code_field(_("From (division code)"), 12, help_text=DIVISION_HELP)
+    to_code = _code_field(_("To (division code)"), 12, help_text=DIVISION_HELP)
+    to_grid = _code_field(
+        _("New unit grid"),
+        15,
+        help_text=_("For a move between grids (required), or an arrival into another grid."),
+    )
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=100)
+    transport = forms.CharField(label=_("Transport"), required=False, max_length=60)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class RevealForm(forms.Form):
+    field = forms.ChoiceField(
+        choices=[("id_number", _("ID number")), ("phone", _("Phone"))], widget=forms.HiddenInput
+    )
+
+
+class ProposeForm(forms.Form):
+    code = forms.CharField(max_length=15, widget=forms.HiddenInput)
