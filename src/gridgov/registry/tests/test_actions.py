@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 
+from gridgov.accounts.tests.test_concurrency import race
 from gridgov.audit.models import AuditEvent
 from gridgov.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from gridgov.core.system import SYSTEM
@@ -534,3 +536,55 @@ def test_bulk_insert_counts_audits_once_and_checks_scope(people_ctx: People) -> 
     with pytest.raises(NotFound):
         actions.bulk_insert_people([row(99, SIBLING_GRID)], actor=people_ctx.worker, source="x.csv")
     assert registry_state() == before
+
+
+# --- concurrency (PostgreSQL: real row locks and concurrent connections) -------------------
+
+needs_concurrency = pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="needs concurrent connections (PostgreSQL)"
+)
+
+
+@needs_concurrency
+@pytest.mark.django_db(transaction=True)
+def test_the_same_id_number_registered_twice_at_once_is_stored_once(people_ctx: People) -> None:
+    def register() -> Any:
+        return new_person(people_ctx.worker)
+
+    results = race(register, register, register)
+    assert sum(isinstance(r, Person) for r in results) == 1, results
+    assert sum(isinstance(r, Conflict) for r in results) == 2, results
+    assert Person.objects.count() == 1
+    assert rollups.figures(GRID)["total"] == 1
+
+
+@needs_concurrency
+@pytest.mark.django_db(transaction=True)
+def test_two_edits_of_the_same_version_cannot_both_win(people_ctx: People) -> None:
+    person = new_person(people_ctx.worker)
+
+    def rename(name: str) -> Callable[[], Any]:
+        return lambda: actions.update_person(
+            person.pk, actor=people_ctx.worker, expected_version=1, name=name
+        )
+
+    results = race(rename("甲"), rename("乙"))
+    won = [r for r in results if isinstance(r, Person)]
+    assert len(won) == 1 and sum(isinstance(r, Conflict) for r in results) == 1, results
+    assert Person.objects.get().name == won[0].name
+
+
+@needs_concurrency
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_of_one_grid_keep_exact_counts(people_ctx: People) -> None:
+    def register(i: int) -> Callable[[], Any]:
+        return lambda: actions.create_person(
+            actor=people_ctx.worker, name=f"并发{i}", grid_code=GRID, sex="F"
+        )
+
+    results = race(*(register(i) for i in range(6)))
+    assert all(isinstance(r, Person) for r in results), results
+    kept = rollups.figures(GRID)
+    rollups.recount()
+    assert kept == rollups.figures(GRID) and kept["total"] == 6
+    assert queries.completeness_for(people_ctx.leader, GRID)["checked"] == 12
