@@ -13,6 +13,7 @@ someone else saved first.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -104,13 +105,18 @@ def _choice(value: Any, choices: Any, field: str, errors: dict[str, Any]) -> str
 
 
 def _coordinate(value: Any, field: str, errors: dict[str, Any]) -> float | None:
+    """Longitude/latitude in degrees (WGS84/CGCS2000)."""
     if value in (None, ""):
         return None
+    limit = 180 if field == "lon" else 90
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        errors[field] = _("not a number")
+        number = math.nan
+    if not (math.isfinite(number) and -limit <= number <= limit):
+        errors[field] = _("a number of degrees between -%(n)d and %(n)d") % {"n": limit}
         return None
+    return number
 
 
 def _check_grid(grid_code: str) -> str:
@@ -157,7 +163,14 @@ def _editable(actor: Any, model: Any, pk: Any) -> Any:
 
 
 def _check_version(row: Any, expected_version: Any) -> None:
-    if expected_version is not None and int(expected_version) != row.version:
+    """Conflict when the row changed since the user loaded it (None: no check)."""
+    if expected_version is None:
+        return
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        raise _fail({"expected_version": _("not a whole number")}) from None
+    if expected != row.version:
         raise Conflict()
 
 

@@ -588,3 +588,20 @@ def test_concurrent_writers_of_one_grid_keep_exact_counts(people_ctx: People) ->
     rollups.recount()
     assert kept == rollups.figures(GRID) and kept["total"] == 6
     assert queries.completeness_for(people_ctx.leader, GRID)["checked"] == 12
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lon", "lat", "field"),
+    [("east", 33.0, "lon"), (float("nan"), 33.0, "lon"), (112.4, 91, "lat"), (112.4, None, "lat")],
+)
+def test_bad_coordinates_name_their_field(
+    people_ctx: People, lon: Any, lat: Any, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        new_person(people_ctx.worker, lon=lon, lat=lat)
+    assert field in fields_of(exc)
+    person = new_person(people_ctx.worker)
+    with pytest.raises(InvalidInput) as exc:
+        actions.update_person(person.pk, actor=people_ctx.worker, expected_version="x", name="甲")
+    assert "expected_version" in fields_of(exc)
