@@ -353,3 +353,99 @@ class RevealForm(forms.Form):
 
 class ProposeForm(forms.Form):
     code = forms.CharField(max_length=15, widget=forms.HiddenInput)
+
+
+# --- imports and exports ------------------------------------------------------------------
+
+
+def parse_mapping(text: str) -> dict[str, str | None]:
+    """``file header = field`` per line (``header =`` ignores that column) → a mapping;
+    ValidationError naming the line that is not of that shape."""
+    mapping: dict[str, str | None] = {}
+    for number, line in enumerate(str(text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        header, sep, target = line.partition("=")
+        if not sep or not header.strip():
+            raise forms.ValidationError(
+                _("Line %(n)d: write “column in the file = field”.") % {"n": number}
+            )
+        mapping[header.strip()] = target.strip() or None
+    return mapping
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (UTF-8, GBK or GB18030) or XLSX, headers in the first row."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    mode = forms.ChoiceField(
+        label=_("A person already registered (same ID number)"),
+        choices=[
+            ("create", _("Refuse the row")),
+            ("update", _("Update the person")),
+            ("skip", _("Skip the row")),
+        ],
+    )
+    policy = forms.ChoiceField(
+        label=_("When rows are invalid"),
+        choices=[
+            ("all_or_nothing", _("Import nothing (all or nothing)")),
+            ("skip_invalid", _("Import the valid rows, report the others")),
+        ],
+    )
+    encoding = forms.ChoiceField(
+        label=_("Encoding of a CSV file"),
+        choices=[
+            ("auto", _("Detect")),
+            ("utf-8", "UTF-8"),
+            ("gbk", "GBK"),
+            ("gb18030", "GB18030"),
+        ],
+    )
+    scope_code = _code_field(
+        _("Only into this region"),
+        15,
+        help_text=_("Optional: refuse rows whose grid lies outside this code."),
+    )
+    mapping = forms.CharField(
+        label=_("Column mapping"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text=_(
+            "Only for headers the importer does not recognise: one “column in the file = "
+            "field” per line, e.g. 手机 = phone. Fields: %(fields)s."
+        ),
+    )
+
+    def __init__(self, *args: Any, fields: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        help_text = str(self.fields["mapping"].help_text)
+        self.fields["mapping"].help_text = help_text % {"fields": ", ".join(fields)}
+
+    def clean_mapping(self) -> dict[str, str | None]:
+        return parse_mapping(self.cleaned_data.get("mapping", ""))
+
+    def options(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "file"}
+
+
+class ExportForm(forms.Form):
+    code = forms.CharField(
+        label=_("Region or grid code"),
+        max_length=15,
+        widget=forms.TextInput(attrs=NUMERIC),
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), choices=[("xlsx", _("Excel (XLSX)")), ("csv", "CSV (UTF-8)")]
+    )
+    reveal = forms.BooleanField(
+        label=_("Full ID and phone numbers"),
+        required=False,
+        help_text=_(
+            "Only for roles that may see them; the export is recorded in the audit trail "
+            "either way. Leave unticked for masked numbers."
+        ),
+    )

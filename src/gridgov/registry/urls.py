@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 from django.views.generic import RedirectView
 
 from gridgov.registry import views
@@ -28,6 +28,13 @@ urlpatterns = [
     path("buildings/<int:building_id>/", views.building_detail, name="building_detail"),
     path("buildings/<int:building_id>/edit/", views.building_form, name="building_edit"),
     path("arrivals/", views.arrivals, name="arrivals"),
+    path("imports/", views.import_list, name="import_list"),
+    re_path(
+        r"^imports/template\.(?P<fmt>xlsx|csv)$", views.import_template, name="import_template"
+    ),
+    path("imports/<int:job_id>/", views.import_detail, name="import_detail"),
+    path("imports/<int:job_id>/report.xlsx", views.import_report, name="import_report"),
+    path("export/", views.export, name="export"),
     path("completeness/", views.completeness_home, name="completeness_home"),
     path("completeness/<str:code>/", views.completeness_page, name="completeness"),
 ]

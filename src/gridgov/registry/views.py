@@ -17,9 +17,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db.models import Case, Count, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,7 +29,18 @@ from gridgov.accounts import scope
 from gridgov.accounts.viewutils import add_domain_error, domain_errors
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 from gridgov.core.paging import paginate
-from gridgov.registry import actions, completeness, forms, queries, shaping
+from gridgov.registry import (
+    actions,
+    columns,
+    completeness,
+    exports,
+    forms,
+    importers,
+    jobs,
+    queries,
+    shaping,
+    spreadsheets,
+)
 from gridgov.registry.models import (
     CareTag,
     Household,
@@ -44,6 +56,8 @@ EDIT = actions.EDIT
 REVEAL = actions.REVEAL
 VIEW = queries.VIEW
 AGGREGATE = queries.AGGREGATE
+IMPORT = importers.IMPORT
+EXPORT = exports.EXPORT
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -741,3 +755,107 @@ def region_panel(user: Any, region: Region) -> dict[str, Any] | None:
             else None
         ),
     }
+
+
+# --- imports and exports ------------------------------------------------------------------
+
+
+def _import_form(data: Any = None, files: Any = None) -> forms.ImportForm:
+    return forms.ImportForm(data, files, fields=columns.FIELDS)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def import_list(request: HttpRequest) -> HttpResponse:
+    """Upload a file (it runs as a background job) and the user's earlier imports."""
+    scope.require(request.user, IMPORT)
+    form = _import_form(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        ok, job, status = act(
+            form,
+            lambda: jobs.start_import_job(request.user, form.cleaned_data["file"], form.options()),
+        )
+        if ok:
+            return redirect("registry:import_detail", job.pk)
+    page = paginate(jobs.visible_jobs(request.user), request.GET.get("page"), PAGE_SIZE)
+    return render(
+        request,
+        "registry/import_list.html",
+        {"form": form, "page": page},
+        status=_form_status(form, status),
+    )
+
+
+@login_required
+@require_GET
+@domain_errors
+def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    scope.require(request.user, IMPORT)
+    return file_response(spreadsheets.template(fmt), f"people-template.{fmt}", fmt)
+
+
+def file_response(content: Any, filename: str, fmt: str) -> HttpResponse:
+    """A file to save (pages and API): bytes, or an iterator of byte chunks, streamed."""
+    kind = spreadsheets.content_type(fmt)
+    if isinstance(content, bytes):
+        response: HttpResponse = HttpResponse(content, content_type=kind)
+    else:
+        response = StreamingHttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+@domain_errors
+def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A job's page; while it runs, htmx replaces the progress part every second."""
+    status = jobs.job_status(request.user, job_id)
+    template = (
+        "registry/includes/import_status.html"
+        if request.headers.get("HX-Request")
+        else "registry/import_detail.html"
+    )
+    return render(request, template, {"job": status})
+
+
+@login_required
+@require_GET
+@domain_errors
+def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
+    name, content = jobs.job_report(request.user, job_id)
+    return file_response(content, name, "xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@domain_errors
+def export(request: HttpRequest) -> HttpResponse:
+    """Export the people of a region: masked unless the user ticks reveal and may."""
+    scope.require(request.user, EXPORT)
+    form = forms.ExportForm(
+        request.POST or None, initial={"code": shaping.home_prefix(request.user, EXPORT)}
+    )
+    if not scope.has_capability(request.user, REVEAL):
+        del form.fields["reveal"]  # masked is all this user can have
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        ok, content, status = act(
+            form,
+            lambda: exports.export_people(
+                request.user, data["code"], data["format"], reveal=data.get("reveal", False)
+            ),
+        )
+        if ok:
+            filename = exports.export_filename(data["code"], data["format"])
+            return file_response(content, filename, data["format"])
+    return render(
+        request,
+        "registry/export.html",
+        {"form": form},
+        status=_form_status(form, status),
+    )
