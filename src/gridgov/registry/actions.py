@@ -692,6 +692,7 @@ def update_person(
     _refuse_unknown(changes, PERSON_EDITABLE)
     before = _audit_person(person)
     state_before = rollups.state_of(person)
+    old_household_grid = person.household.grid_code if person.household_id else ""
     fields = clean_person(
         {k: v for k, v in changes.items() if k not in ("grid_code", "lon", "lat")}
     )
@@ -710,13 +711,15 @@ def update_person(
     if "sex" in fields and not fields["sex"]:
         raise _fail({"sex": _("required")})
     if "household_id" in changes:
-        fields["household"] = _household_for(actor, changes["household_id"])
+        household = _household_for(actor, changes["household_id"])
+        if household != person.household:
+            _leave_household(person)  # a relation given in ``fields`` still applies
+        fields["household"] = household
     fields.update(_relocation(person, changes))
     new_grid = fields.get("grid_code", person.grid_code)
     if new_grid != person.grid_code:
         scope.require(actor, EDIT, new_grid)
     _reseal(person, fields)
-    old_household_grid = person.household.grid_code if person.household_id else ""
     for key, value in fields.items():
         setattr(person, key, value)
     person.version += 1
@@ -1054,7 +1057,8 @@ def record_movement(
     elif kind == MovementKind.ARRIVAL:
         person.status, person.status_date = PersonStatus.LIVING, when
     if new_grid != old_grid:
-        _leave_household(person, new_grid)
+        if person.household_id and person.household.grid_code != new_grid:
+            _leave_household(person)  # they left that address
         person.grid_code = new_grid
         person.lon = person.lat = None
         CareTag.objects.filter(person=person).update(grid_code=new_grid)
@@ -1090,12 +1094,13 @@ def record_movement(
     return movement
 
 
-def _leave_household(person: Person, new_grid: str) -> None:
-    household = person.household
-    if household is None or household.grid_code == new_grid:
+def _leave_household(person: Person) -> None:
+    """The person is no longer a member of their household: a head leaves it headless."""
+    if person.household_id is None:
         return
-    if household.head_id == person.pk:
-        Household.objects.filter(pk=household.pk).update(head=None, version=F("version") + 1)
+    Household.objects.filter(pk=person.household_id, head_id=person.pk).update(
+        head=None, version=F("version") + 1
+    )
     person.household = None
     person.relation = ""
 

@@ -9,7 +9,8 @@ person_no_phone       living people                                    no phone 
 person_no_id          living people who are not overseas residents     no ID number
 care_no_contact       confirmed care tags of living people             no care contact name
                                                                        or no contact phone
-household_no_head     households                                       no head
+household_no_head     households                                       no head, or a head
+                                                                       no longer living here
 building_empty        buildings                                        no household in it
 person_outside_grid   living people belonging to a household           household is in
                                                                        another grid
@@ -89,7 +90,7 @@ CHECKS: tuple[Check, ...] = (
         _("Household without a head"),
         Household,
         Q(),
-        Q(head__isnull=True),
+        Q(head__isnull=True) | ~Q(head__status=LIVING),
     ),
     Check(
         "building_empty",

@@ -157,3 +157,27 @@ def test_completeness_queries_are_scoped(people_ctx: People) -> None:
         queries.completeness_for(people_ctx.sibling, GRID)
     with pytest.raises(PermissionDenied):
         queries.gaps_for(people_ctx.leader, GRID)  # leaders see scores, not the people
+
+
+@pytest.mark.django_db
+def test_a_head_who_leaves_or_dies_leaves_a_gap(people_ctx: People) -> None:
+    worker = people_ctx.worker
+    home = actions.create_household(actor=worker, address="河街5号", grid_code=GRID)
+    other = actions.create_household(actor=worker, address="河街6号", grid_code=GRID)
+    head = actions.create_person(
+        actor=worker, name="户主", grid_code=GRID, sex="M", household_id=home.pk
+    )
+    actions.set_household_head(home.pk, head.pk, actor=worker)
+    assert home.pk not in completeness.gaps_for(GRID)["household_no_head"]
+    actions.record_status(head.pk, actor=worker, status="deceased", date=dt.date.today())
+    assert home.pk in completeness.gaps_for(GRID)["household_no_head"]
+    actions.record_status(head.pk, actor=worker, status="living", date=dt.date.today())
+    assert home.pk not in completeness.gaps_for(GRID)["household_no_head"]
+    # Moving to another household: the old one has no head any more.
+    moved = actions.update_person(
+        head.pk, actor=worker, expected_version=4, household_id=other.pk, relation="spouse"
+    )
+    assert (moved.household_id, moved.relation) == (other.pk, "spouse")
+    home.refresh_from_db()
+    assert home.head_id is None
+    assert stored(GRID).gaps["household_no_head"] == 2
