@@ -129,3 +129,23 @@ def test_recount_of_some_grids_leaves_the_others(people_ctx: People) -> None:
     rollups.recount([GRID])
     assert rollups.figures(GRID)["total"] == 1
     assert rollups.figures(GRID_2)["total"] == 77
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_commands(people_ctx: People, capsys: pytest.CaptureFixture) -> None:
+    from gridgov.cli import main
+    from gridgov.registry.models import CareTag, GridCompleteness
+
+    worker = people_ctx.worker
+    household = actions.create_household(actor=worker, address="河街7号", grid_code=GRID)
+    make(worker, 1, household_id=household.pk)  # born 1947: over 60, alone
+    PopulationCount.objects.all().update(value=0)
+    GridCompleteness.objects.all().delete()
+    assert main(["registry", "recount"]) == 0
+    assert "population counts written" in capsys.readouterr().out
+    assert rollups.figures(GRID)["total"] == 1
+    assert GridCompleteness.objects.filter(grid_code=GRID).exists()
+    assert main(["registry", "propose-elderly", GRID]) == 0
+    assert "1 'elderly living alone'" in capsys.readouterr().out
+    assert CareTag.objects.get().status == "proposed"
+    assert main(["registry", "propose-elderly", "41"]) == 1  # not a code of ours
