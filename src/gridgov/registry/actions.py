@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -60,14 +61,24 @@ DISABILITY_LEVELS = ("一级", "二级", "三级", "四级")
 # --- small helpers ------------------------------------------------------------------------
 
 
+def field_label(field: str) -> str:
+    """The translated name of a field for messages ("id_number" → "ID number")."""
+    name = field.split(".")[0]
+    for model in (Person, Household, Building, CareTag, Movement):
+        for candidate in (name, f"{name}_masked", name.removesuffix("_id")):
+            try:
+                return str(model._meta.get_field(candidate).verbose_name)
+            except FieldDoesNotExist:
+                continue
+    return field
+
+
 def _fail(fields: Mapping[str, Any], message: Any = None) -> InvalidInput:
-    first = next(iter(fields.values()), "")
-    text = message or (
-        _("%(field)s: %(reason)s") % {"field": next(iter(fields)), "reason": first}
-        if len(fields) == 1
-        else _("Some fields are not valid.")
-    )
-    return InvalidInput(text, fields=dict(fields))
+    """InvalidInput naming every bad field; one field makes the message say which."""
+    if message is None and len(fields) == 1:
+        field, reason = next(iter(fields.items()))
+        message = _("%(field)s: %(reason)s") % {"field": field_label(field), "reason": reason}
+    return InvalidInput(message or _("Some fields are not valid."), fields=dict(fields))
 
 
 def _text(value: Any, field: str, max_length: int, errors: dict[str, Any]) -> str:

@@ -605,3 +605,16 @@ def test_bad_coordinates_name_their_field(
     with pytest.raises(InvalidInput) as exc:
         actions.update_person(person.pk, actor=people_ctx.worker, expected_version="x", name="甲")
     assert "expected_version" in fields_of(exc)
+
+
+@pytest.mark.django_db
+def test_a_single_bad_field_is_named_in_the_message(people_ctx: People) -> None:
+    from django.utils import translation
+
+    with pytest.raises(InvalidInput) as exc:
+        new_person(people_ctx.worker, id_number="123")
+    assert exc.value.message.startswith("ID number: ")
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as exc:
+        new_person(people_ctx.worker, phone="123")
+    assert exc.value.message.startswith("电话：")
+    assert actions.field_label("household_id") == "household"
