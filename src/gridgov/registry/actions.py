@@ -67,9 +67,11 @@ def field_label(field: str) -> str:
     for model in (Person, Household, Building, CareTag, Movement):
         for candidate in (name, f"{name}_masked", name.removesuffix("_id")):
             try:
-                return str(model._meta.get_field(candidate).verbose_name)
+                found = model._meta.get_field(candidate)
             except FieldDoesNotExist:
                 continue
+            if label := getattr(found, "verbose_name", None):
+                return str(label)
     return field
 
 
