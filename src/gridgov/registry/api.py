@@ -408,14 +408,24 @@ class ProposeIn(Schema):
 
 class PersonFilters(Schema):
     q: str = Field("", max_length=60, description="Part of the name")
-    id_number: str = Field("", max_length=20, description="Exact ID number")
-    phone: str = Field("", max_length=20, description="Exact phone number")
     address: str = Field("", max_length=100, description="Part of the address")
     grid: str = Field("", max_length=15, description="Region or grid code prefix")
     tag: CareKind | Literal[""] = ""
     residence_type: ResidenceType | Literal[""] = ""
     status: PersonStatus | Literal[""] = ""
     age_band: Literal["", "0-6", "7-17", "18-34", "35-59", "60-69", "70-79", "80+"] = ""
+
+
+class PersonSearchIn(PersonFilters):
+    """The list's filters and the exact numbers, sent in a body: a full number belongs in
+    no URL (URLs end up in logs)."""
+
+    id_number: str = Field("", max_length=20, description="Exact ID number")
+    phone: str = Field("", max_length=20, description="Exact phone number")
+
+
+class QuickSearchIn(Schema):
+    q: str = Field(..., min_length=1, max_length=60, description="Name, address, or a full number")
 
 
 # --- shaping ------------------------------------------------------------------------------
@@ -559,6 +569,20 @@ def list_people(
 ) -> Any:
     scope.require(request.user, queries.VIEW)
     rows = shaping.people_list(request.user, **filters.dict())
+    return paged(rows, page, page_size, person_out)
+
+
+@router.post(
+    "/people/search",
+    response={200: PageOut[PersonOut], **ERRORS},
+    summary="People by the list's filters and by exact ID or phone number (in the body)",
+    url_name="registry_people_search",
+)
+def search_people(
+    request: HttpRequest, payload: PersonSearchIn, page: int = PAGE, page_size: int = PAGE_SIZE
+) -> Any:
+    scope.require(request.user, queries.VIEW)
+    rows = shaping.people_list(request.user, **payload.dict())
     return paged(rows, page, page_size, person_out)
 
 
@@ -766,16 +790,16 @@ def arrivals(
 # --- search -------------------------------------------------------------------------------
 
 
-@router.get(
+@router.post(
     "/search",
     response={200: SearchOut, **ERRORS},
     summary="Quick search: people by name, exact ID or phone number; households and "
     "buildings by address (at most 10 of each)",
     url_name="registry_search",
 )
-def search(request: HttpRequest, q: str = Query(..., min_length=1, max_length=60)) -> Any:
+def search(request: HttpRequest, payload: QuickSearchIn) -> Any:
     scope.require(request.user, queries.VIEW)
-    term = shaping.clean_text(q, 60)
+    term = shaping.clean_text(payload.q, 60)
     if not term:
         return {"people": [], "households": [], "buildings": []}
     by = _number_kind(term)

@@ -98,21 +98,10 @@ class LocatedForm(forms.Form):
 
 
 class PersonFilterForm(forms.Form):
+    """The people list's filters, sent by GET (bookmarkable, paged). Numbers are not among
+    them: see ``NumberSearchForm``."""
+
     q = forms.CharField(label=_("Name"), required=False, max_length=60)
-    id_number = forms.CharField(
-        label=_("ID number"),
-        required=False,
-        max_length=20,
-        help_text=_("The full number; found exactly."),
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
-    phone = forms.CharField(
-        label=_("Phone"),
-        required=False,
-        max_length=20,
-        help_text=_("The full number; found exactly."),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
     address = forms.CharField(label=_("Address"), required=False, max_length=100)
     grid = _code_field(_("Region or grid code"), 15, help_text=_("Start of a code"))
     tag = forms.ChoiceField(
@@ -126,16 +115,7 @@ class PersonFilterForm(forms.Form):
     )
     age_band = forms.ChoiceField(label=_("Age"), required=False)
 
-    ADVANCED = (
-        "id_number",
-        "phone",
-        "address",
-        "grid",
-        "tag",
-        "residence_type",
-        "status",
-        "age_band",
-    )
+    ADVANCED = ("address", "grid", "tag", "residence_type", "status", "age_band")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -153,6 +133,35 @@ class PersonFilterForm(forms.Form):
     def advanced_fields(self) -> list[forms.BoundField]:
         """The filters behind "More filters" (the name search stays in view)."""
         return [self[name] for name in self.ADVANCED]
+
+
+class NumberSearchForm(forms.Form):
+    """Exact search by ID or phone number, sent by POST so that a full number never lands
+    in an address, the browser's history or a server log."""
+
+    id_number = forms.CharField(
+        label=_("ID number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("id_number") or data.get("phone")):
+            raise forms.ValidationError(_("Enter a full ID number or phone number."))
+        return data
+
+    def criteria(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {}
+        return {name: str(value or "") for name, value in self.cleaned_data.items()}
 
 
 class AddressFilterForm(forms.Form):

@@ -84,24 +84,33 @@ def _form_status(form: django_forms.Form, status: int) -> int:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 @domain_errors
 def person_list(request: HttpRequest) -> HttpResponse:
+    """Search and filters by GET; an exact ID or phone number search by POST (the number
+    must not appear in the address), answering its few rows on one page."""
     scope.require(request.user, VIEW)
     filters = forms.PersonFilterForm(request.GET or None)
-    criteria = filters.criteria()
-    page = paginate(
-        shaping.people_list(request.user, **criteria), request.GET.get("page"), PAGE_SIZE
-    )
+    numbers = forms.NumberSearchForm(request.POST if request.method == "POST" else None)
+    criteria = numbers.criteria() if numbers.is_bound else filters.criteria()
+    if numbers.is_bound and not criteria:
+        people: Any = []
+    else:
+        people = shaping.people_list(request.user, **criteria)
+    number = request.GET.get("page") if not numbers.is_bound else 1
     return render(
         request,
         "registry/person_list.html",
         {
             "filters": filters,
-            "page": page,
-            "searched": any(criteria.values()),
+            # The number searched for is not written back into the page.
+            "numbers": numbers if numbers.errors else forms.NumberSearchForm(),
+            "numbers_open": numbers.is_bound,
+            "page": paginate(people, number, PAGE_SIZE),
+            "searched": any(criteria.values()) or numbers.is_bound,
             "can_edit": scope.has_capability(request.user, EDIT),
         },
+        status=422 if numbers.is_bound and numbers.errors else 200,
     )
 
 

@@ -21,7 +21,13 @@ from django.test import Client
 
 from gridgov.registry import views
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID, registry_state
-from gridgov.registry.tests.web_fixtures import Register, client_for, keyring, register
+from gridgov.registry.tests.web_fixtures import (
+    ID_NUMBER,
+    Register,
+    client_for,
+    keyring,
+    register,
+)
 
 __all__ = ["keyring", "register"]
 
@@ -69,7 +75,6 @@ API_LIST_READS = [
     "/api/v1/registry/households",
     "/api/v1/registry/buildings",
     "/api/v1/registry/tags",
-    "/api/v1/registry/search?q=王",
 ]
 
 
@@ -273,6 +278,26 @@ def test_api_list_reads(register: Register, url: str) -> None:
         assert response.status_code == 200
         assert shown not in text_of(response), who
     assert shown in text_of(client_for(register.worker).get(url))
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/registry/search", {"q": "王"}),
+        ("/api/v1/registry/people/search", {"q": "王"}),
+        ("/api/v1/registry/people/search", {"id_number": ID_NUMBER}),
+    ],
+)
+def test_api_searches(register: Register, url: str, body: dict[str, str]) -> None:
+    assert send(client_for(None), "post", url, body).status_code == 401
+    for who in [*NO_REGISTRY, "leader"]:
+        assert send(client_for(getattr(register, who)), "post", url, body).status_code == 403
+    for who in OUTSIDERS:
+        response = send(client_for(getattr(register, who)), "post", url, body)
+        assert response.status_code == 200
+        assert register.person.name not in text_of(response), who
+    found = send(client_for(register.worker), "post", url, body)
+    assert register.person.name in text_of(found)
 
 
 @pytest.mark.parametrize("who", ["anonymous", *NO_REGISTRY, *OUTSIDERS, "leader"])
