@@ -134,12 +134,27 @@ def new_key() -> str:
 
 
 def _update_rows(model: type[models.Model], pks: list[int], values: list[dict[str, Any]]) -> None:
-    """One prepared UPDATE per row, sent with executemany: far faster than the ORM's
-    bulk_update, whose CASE expressions grow with the batch."""
+    """Write a batch of re-sealed rows. PostgreSQL: one UPDATE joined to the batch passed as
+    arrays (unnest); SQLite: one prepared UPDATE per row through executemany. Either is far
+    faster than the ORM's bulk_update, whose CASE expressions grow with the batch."""
+    quote = connection.ops.quote_name
     names = list(values[0])
-    table = connection.ops.quote_name(model._meta.db_table)
-    assignments = ", ".join(f"{connection.ops.quote_name(n)} = %s" for n in names)
-    pk = connection.ops.quote_name(model._meta.pk.column or "id")
+    table = quote(model._meta.db_table)
+    pk = quote(model._meta.pk.column or "id")
+    if connection.vendor == "postgresql":
+        types = [model._meta.get_field(n).db_type(connection) for n in names]
+        arrays = ", ".join(["%s::bigint[]", *(f"%s::{t}[]" for t in types)])
+        columns = ", ".join(quote(n) for n in names)
+        assignments = ", ".join(f"{quote(n)} = v.{quote(n)}" for n in names)
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) "  # noqa: S608
+            f"AS v(pk, {columns}) WHERE {table}.{pk} = v.pk"
+        )
+        params = [pks, *([v[n] for v in values] for n in names)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+        return
+    assignments = ", ".join(f"{quote(n)} = %s" for n in names)
     sql = f"UPDATE {table} SET {assignments} WHERE {pk} = %s"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.executemany(
@@ -154,9 +169,12 @@ def _reencrypt_batch(
     transaction: (rows done, last primary key). Walking forward by primary key keeps a run
     linear in the table's size."""
     with transaction.atomic():
+        # Only the sealed columns are loaded: they are all a row's re-encryption needs.
+        sealed_columns = [f.name for f in model._meta.concrete_fields if f.name.endswith("_enc")]
         rows = list(
             _stale(model, current)
             .filter(pk__gt=after_pk)
+            .only("key_id", *sealed_columns)
             .select_for_update()
             .order_by("pk")[:batch]
         )

@@ -26,7 +26,7 @@ def register(people: People, n: int) -> dict[int, tuple[str, str]]:
     known = {}
     for i in range(n):
         number = make_id_number("411302", dt.date(1960 + i, 1, 1), 300 + i)
-        phone = f"1370000{i:04d}"
+        phone = f"1370000{i:04d}" if i else ""  # the first has no phone: NULL in a batch
         person = actions.create_person(
             actor=people.worker, name=f"居民{i}", grid_code=GRID, id_number=number, phone=phone
         )
@@ -51,9 +51,9 @@ def assert_all_readable_and_findable(people: People, known: dict[int, tuple[str,
         assert list(
             queries.search_people(people.worker, id_number=number).values_list("pk", flat=True)
         ) == [pk]
-        assert list(
-            queries.search_people(people.worker, phone=phone).values_list("pk", flat=True)
-        ) == [pk]
+        if phone:
+            found = queries.search_people(people.worker, phone=phone)
+            assert list(found.values_list("pk", flat=True)) == [pk]
     assert privacy.contact_phone(CareTag.objects.get()) == "13911112222"
 
 
