@@ -57,7 +57,13 @@ MAX_PK = 2**63 - 1  # the largest value a bigint key column holds
 ID = Path(..., ge=1, le=MAX_PK)
 PAGE = Query(1, ge=1, le=MAX_PAGE)
 PAGE_SIZE = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-CODE = Path(..., min_length=4, max_length=15, pattern=r"^\d+$", description="Territory code")
+CODE_RULES: dict[str, Any] = {
+    "min_length": 4,
+    "max_length": 15,
+    "pattern": r"^\d+$",
+    "examples": ["411302001001"],
+}
+CODE = Path(..., description="Territory code (city to grid)", **CODE_RULES)
 FK = Field(None, ge=1, le=MAX_PK)
 LON = Field(None, ge=-180, le=180)
 LAT = Field(None, ge=-90, le=90)
@@ -753,7 +759,7 @@ def propose_elderly(request: HttpRequest, payload: ProposeIn) -> Any:
 )
 def list_movements(
     request: HttpRequest,
-    grid: str = Query(..., min_length=4, max_length=15, pattern=r"^\d+$"),
+    grid: str = Query(..., description="Region or grid code", **CODE_RULES),
     kind: MovementKind | None = None,
     page: int = PAGE,
     page_size: int = PAGE_SIZE,
@@ -1202,7 +1208,7 @@ def import_report(request: HttpRequest, job_id: int = ID) -> Any:
 )
 def export(
     request: HttpRequest,
-    code: str = Query(..., min_length=4, max_length=15, pattern=r"^\d+$"),
+    code: str = Query(..., description="Region or grid code", **CODE_RULES),
     format: str = FORMAT,
     reveal: bool = False,
 ) -> Any:
