@@ -57,6 +57,13 @@ def test_grid_worker_on_a_phone(browser: Any, live_server: Any, register: Any, s
     with page.expect_navigation():
         page.click("text=王建国")
     page.screenshot(path=shots / "02-person-phone.png", full_page=True)
+    # The care-group form asks for a disability's category and level only for that group.
+    page.click("#person-add-tag > summary")
+    category = page.locator("#person-add-tag select[name=category]")
+    assert not category.is_visible()
+    page.select_option("#person-add-tag select[name=kind]", "disabled")
+    assert category.is_visible()
+    page.screenshot(path=shots / "02b-care-tag-form-phone.png", full_page=True)
     page.on("dialog", lambda dialog: dialog.accept())  # the "are you sure" of the reveal
     with page.expect_navigation():
         page.locator("form[action$='/reveal/'] button").first.click()
