@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -32,7 +32,7 @@ from gridgov.audit import labels as audit_labels
 from gridgov.audit.actions import diff, record
 from gridgov.core import crypto
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
-from gridgov.registry import completeness, identity, privacy, rollups
+from gridgov.registry import bulkwrite, completeness, identity, privacy, rollups
 from gridgov.registry.models import (
     Building,
     CareKind,
@@ -52,7 +52,6 @@ from gridgov.territory.models import Region
 EDIT = "registry.edit"
 REVEAL = "registry.reveal"
 LIVING = PersonStatus.LIVING.value
-BULK_CHUNK = 5000
 
 DISABILITY_CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 DISABILITY_LEVELS = ("一级", "二级", "三级", "四级")
@@ -1149,26 +1148,47 @@ def reveal_number(person_id: int, *, actor: Any, field: str, reason: str = "") -
 
 # --- the bulk path ------------------------------------------------------------------------
 
-BULK_STATE_FIELDS = ("grid_code", "status", "residence_type", "sex", "birth_year")
+
+def _person_tuples(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Column names and one value tuple per row, every other column at its default."""
+    fields = [f for f in Person._meta.concrete_fields if not f.primary_key]
+    names = {f.attname for f in fields}
+    unknown = set().union(*rows) - names
+    if unknown:
+        raise ValueError(f"not Person columns: {sorted(unknown)}")
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    defaults = {f.attname: f.get_default() for f in fields} | {"created_at": now, "updated_at": now}
+    attnames = [f.attname for f in fields]
+    values = [tuple(row.get(a, defaults[a]) for a in attnames) for row in rows]
+    return [f.column for f in fields], values
 
 
 @transaction.atomic
 def bulk_insert_people(rows: list[dict[str, Any]], *, actor: Any, source: str) -> int:
-    """Insert already validated people (importer): each row holds Person column values,
-    numbers already sealed (``privacy.seal_person_numbers``), ``grid_code`` set. The actor
-    needs registry.edit over every grid; one audit event summarizes the batch; the counts
-    of the touched grids are incremented and their completeness recomputed. Returns the
-    number of rows inserted."""
+    """Insert already validated people (importer): each row holds Person column values
+    (by attribute name, e.g. ``household_id``), numbers already sealed
+    (``privacy.seal_person_numbers``), ``grid_code`` and ``birth_year`` set; other columns
+    take their defaults. The actor needs registry.edit over every grid. Written with COPY
+    (PostgreSQL) or one prepared statement (SQLite), not ORM objects; one audit event
+    summarizes the batch; the counts of the touched grids are incremented and their
+    completeness recomputed. An ID number already registered is a Conflict and nothing is
+    written. Returns the number of rows inserted."""
     if not rows:
         return 0
     grids = {row["grid_code"] for row in rows}
     for prefix in scope.minimal_prefixes(grids):
         scope.require(actor, EDIT, prefix)
-    now = timezone.now()
-    people = [Person(created_at=now, **row) for row in rows]
-    Person.objects.bulk_create(people, batch_size=BULK_CHUNK)
-    year = rollups.current_year()
-    rollups.add_counts(rollups.counts_for_rows(rows, year))
+    columns, values = _person_tuples(rows)
+    try:
+        # The driver's own errors (COPY runs on the raw cursor) become Django's.
+        with transaction.atomic(), connection.wrap_database_errors:
+            bulkwrite.insert_rows(Person._meta.db_table, columns, values)
+    except IntegrityError:
+        raise Conflict(
+            _("Some ID numbers of the batch are already registered."),
+            details={"fields": {"id_number": _("already registered")}},
+        ) from None
+    rollups.add_counts(rollups.counts_for_rows(rows, rollups.current_year()))
     per_grid = Counter(row["grid_code"] for row in rows)
     # The grids themselves only for a small batch: the event stays a readable summary.
     grid_summary = dict(sorted(per_grid.items())) if len(per_grid) <= 50 else len(per_grid)

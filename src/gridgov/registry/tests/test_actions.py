@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from gridgov.accounts.tests.test_concurrency import race
 from gridgov.audit.models import AuditEvent
@@ -532,7 +533,14 @@ def test_bulk_insert_counts_audits_once_and_checks_scope(people_ctx: People) -> 
     assert rollups.figures("4113") == incremented
     assert incremented["total"] == 40 and incremented["residence:migrant"] == 20
     assert queries.completeness_for(people_ctx.worker, GRID)["checked"] > 0
+    stored = Person.objects.get(name="居民7")
+    assert privacy.person_numbers(stored)["phone"] == "13812340007"
+    assert (stored.birth_date, stored.status, stored.version) == (dt.date(1957, 3, 4), "living", 1)
+    assert abs((timezone.now() - stored.created_at).total_seconds()) < 600
     before = registry_state()
+    with pytest.raises(Conflict):  # already registered: nothing of the batch is written
+        actions.bulk_insert_people([row(40, GRID), row(3, GRID)], actor=SYSTEM, source="y.csv")
+    assert registry_state() == before
     with pytest.raises(NotFound):
         actions.bulk_insert_people([row(99, SIBLING_GRID)], actor=people_ctx.worker, source="x.csv")
     assert registry_state() == before
