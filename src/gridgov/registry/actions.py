@@ -1160,7 +1160,7 @@ def _person_tuples(rows: list[dict[str, Any]]) -> tuple[list[str], list[tuple[An
     defaults = {f.attname: f.get_default() for f in fields} | {"created_at": now, "updated_at": now}
     attnames = [f.attname for f in fields]
     values = [tuple(row.get(a, defaults[a]) for a in attnames) for row in rows]
-    return [f.column for f in fields], values
+    return [f.column or f.attname for f in fields], values
 
 
 @transaction.atomic
