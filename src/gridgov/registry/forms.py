@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.registry import actions, shaping
 from gridgov.registry.models import (
@@ -101,7 +102,7 @@ class PersonFilterForm(forms.Form):
     """The people list's filters, sent by GET (bookmarkable, paged). Numbers are not among
     them: see ``NumberSearchForm``."""
 
-    q = forms.CharField(label=_("Name"), required=False, max_length=60)
+    q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=60)
     address = forms.CharField(label=_("Address"), required=False, max_length=100)
     grid = _code_field(_("Region or grid code"), 15, help_text=_("Start of a code"))
     tag = forms.ChoiceField(
@@ -225,7 +226,7 @@ class SetHeadForm(forms.Form):
 
 
 class PersonForm(LocatedForm):
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     sex = forms.ChoiceField(
         label=_("Sex"),
         required=False,

@@ -25,6 +25,13 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_session_write_per_request(settings: Any) -> None:
+    # The map fetches its GeoJSON in parallel; the live server's in-memory SQLite has
+    # table locks and no busy timeout, so parallel session saves would collide (400).
+    settings.SESSION_SAVE_EVERY_REQUEST = False
+
+
 @pytest.fixture
 def shots(output_dir: Path) -> Path:
     folder = output_dir / "registry"
