@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 
 from gridgov.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
+Response = TypeVar("Response", bound=HttpResponseBase)  # a page, or a streamed file
 
-def domain_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+
+def domain_errors(view: Callable[..., Response]) -> Callable[..., Response]:
     """Outside the user's scope → 404; inside it but not allowed → 403."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Response:
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:

@@ -490,7 +490,7 @@ def household_out(household: Household) -> dict[str, Any]:
     return attributes(
         household,
         HouseholdOut,
-        head_name=household.head.name if household.head_id else None,
+        head_name=household.head.name if household.head is not None else None,
         member_count=household.members.count() if count is None else count,
         url=reverse("registry:household_detail", args=[household.pk]),
     )

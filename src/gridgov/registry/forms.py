@@ -179,7 +179,7 @@ class ArrivalsFilterForm(forms.Form):
         label=_("Period"),
         required=False,
         coerce=int,
-        empty_value=30,
+        empty_value=None,
         choices=[(7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 days"))],
     )
 

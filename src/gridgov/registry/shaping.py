@@ -4,7 +4,7 @@ leader may see. No HTTP here, no unscoped reads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
@@ -148,7 +148,7 @@ def age_band_choices() -> list[tuple[str, str]]:
 def figure_groups(figures: dict[str, int]) -> list[dict[str, Any]]:
     """The roll-up measures grouped for display — residence type, sex, age band, care
     group — each item ``(key, label, count)`` in a stable order."""
-    groups = [
+    groups: list[tuple[str, str, Iterable[tuple[str, Any]]]] = [
         (_("Residence type"), "residence", ResidenceType.choices),
         (_("Sex"), "sex", Sex.choices),
         (_("Age"), "age", age_band_choices()),

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db.models import Case, Count, Value, When
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -197,11 +197,12 @@ def _person_page(
     *,
     status: int = 200,
     revealed: dict[str, str] | None = None,
-    **bound: django_forms.Form,
+    bound: dict[str, django_forms.Form] | None = None,
 ) -> HttpResponse:
     """The person page with its forms; a form with errors is passed in to be shown as is."""
     user = request.user
     today = dt.date.today()
+    bound = bound or {}
     tags = list(person.care_tags.select_related("confirmed_by").order_by("status", "kind"))
     context = {
         "person": person,
@@ -247,7 +248,7 @@ def _person_post(
         if ok:
             messages.success(request, success)
             return redirect("registry:person_detail", person.pk)
-    return _person_page(request, person, status=status, **{form_name: form})
+    return _person_page(request, person, status=status, bound={form_name: form})
 
 
 @login_required
@@ -354,7 +355,8 @@ def _errors_text(form: django_forms.Form) -> str:
     parts = []
     for name, errors in form.errors.items():
         label = form.fields[name].label if name in form.fields else None
-        parts.append(f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        text = " ".join(str(error) for error in errors)
+        parts.append(f"{label}: {text}" if label else text)
     return "; ".join(parts)
 
 
@@ -439,11 +441,11 @@ def _located_form_page(
     initial: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Create (``obj`` None) or edit a building or household: one form, one action."""
-    current = {name: getattr(obj, name) for name in fields} if obj is not None else None
-    form = form_class(
-        request.POST or None,
-        initial={**current, "version": obj.version} if obj is not None else initial,
-    )
+    current = None
+    if obj is not None:
+        current = {name: getattr(obj, name) for name in fields}
+        initial = {**current, "version": obj.version}
+    form = form_class(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         if obj is None:
@@ -800,16 +802,17 @@ def import_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @domain_errors
-def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+def import_template(request: HttpRequest, fmt: str) -> HttpResponseBase:
     scope.require(request.user, IMPORT)
     return file_response(spreadsheets.template(fmt), f"people-template.{fmt}", fmt)
 
 
-def file_response(content: Any, filename: str, fmt: str) -> HttpResponse:
+def file_response(content: Any, filename: str, fmt: str) -> HttpResponseBase:
     """A file to save (pages and API): bytes, or an iterator of byte chunks, streamed."""
     kind = spreadsheets.content_type(fmt)
+    response: HttpResponseBase
     if isinstance(content, bytes):
-        response: HttpResponse = HttpResponse(content, content_type=kind)
+        response = HttpResponse(content, content_type=kind)
     else:
         response = StreamingHttpResponse(content, content_type=kind)
     response["Content-Disposition"] = content_disposition_header(True, filename)
@@ -834,7 +837,7 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 @domain_errors
-def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_report(request: HttpRequest, job_id: int) -> HttpResponseBase:
     name, content = jobs.job_report(request.user, job_id)
     return file_response(content, name, "xlsx")
 
@@ -842,7 +845,7 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponseBase:
     """Export the people of a region: masked unless the user ticks reveal and may."""
     scope.require(request.user, EXPORT)
     form = forms.ExportForm(
