@@ -41,12 +41,7 @@ from gridgov.registry import (
     shaping,
     spreadsheets,
 )
-from gridgov.registry.models import (
-    CareTag,
-    Household,
-    Person,
-    TagStatus,
-)
+from gridgov.registry.models import CareTag, Household, Person, TagStatus
 from gridgov.territory import codes
 from gridgov.territory import queries as territory_queries
 from gridgov.territory.models import Region
@@ -77,7 +72,11 @@ def act(form: django_forms.Form, call: Callable[[], Any]) -> tuple[bool, Any, in
 
 
 def _form_status(form: django_forms.Form, status: int) -> int:
-    return status if form.is_bound and status != 200 else (422 if form.errors else 200)
+    """The status to show a form again with: the action's refusal (409, 422), else 422
+    for errors the form found itself, else 200."""
+    if status != 200:
+        return status
+    return 422 if form.errors else 200
 
 
 # --- people -------------------------------------------------------------------------------
@@ -97,7 +96,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         people: Any = []
     else:
         people = shaping.people_list(request.user, **criteria)
-    number = request.GET.get("page") if not numbers.is_bound else 1
+    page_number = request.GET.get("page") if not numbers.is_bound else 1
     return render(
         request,
         "registry/person_list.html",
@@ -106,7 +105,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
             # The number searched for is not written back into the page.
             "numbers": numbers if numbers.errors else forms.NumberSearchForm(),
             "numbers_open": numbers.is_bound,
-            "page": paginate(people, number, PAGE_SIZE),
+            "page": paginate(people, page_number, PAGE_SIZE),
             "searched": any(criteria.values()) or numbers.is_bound,
             "can_edit": scope.has_capability(request.user, EDIT),
         },
@@ -652,7 +651,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     if data.get("grid"):
         tags = tags.filter(grid_code__startswith=data["grid"])
     tags = shaping.mine_first(
-        tags.select_related("person"), request.user, "grid_code", "person__name"
+        tags.select_related("person"), request.user, "grid_code", "person__name", "pk"
     )
     page = paginate(tags, request.GET.get("page"), PAGE_SIZE)
     return render(
@@ -676,12 +675,15 @@ def propose_elderly(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         raise NotFound()
     code = form.cleaned_data["code"]
-    count = actions.propose_elderly_alone(code, actor=request.user)
-    messages.success(
-        request,
-        _("%(count)d people proposed as elderly living alone; confirm or reject each below.")
-        % {"count": count},
-    )
+    ok, count, _status = act(form, lambda: actions.propose_elderly_alone(code, actor=request.user))
+    if ok:
+        messages.success(
+            request,
+            _("%(count)d people proposed as elderly living alone; confirm or reject each below.")
+            % {"count": count},
+        )
+    else:
+        messages.error(request, _errors_text(form))
     return redirect(f"{reverse('registry:proposal_list')}?grid={code}")
 
 

@@ -446,3 +446,12 @@ def test_region_panel_only_for_registry_aggregate(register: Register) -> None:
     assert f"/registry/people/?grid={COMMUNITY}" in worker_html
     supervision = page(client_for(register.supervision), "/territory/411302001/")
     assert 'id="population"' not in supervision
+
+
+def test_a_proposal_for_a_malformed_code_is_a_message_not_an_error(register: Register) -> None:
+    client = client_for(register.worker)
+    before = registry_state()
+    response = client.post("/registry/proposals/elderly-alone/", {"code": "4113020010"})
+    assert response.status_code == 302
+    assert "gg-alert--error" in page(client, response["Location"])
+    assert registry_state() == before
