@@ -30,6 +30,7 @@ import hmac
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -251,3 +252,38 @@ def lookup_hashes(value: str) -> list[str]:
     """The hash of ``value`` under every key of the ring (current first), for ``__in``."""
     data = value.encode()
     return [hmac.digest(k.lookup_key, data, "sha256").hex() for k in ring().keys]
+
+
+# --- many values under one key (bulk imports) --------------------------------------------
+
+
+def encryptor(key: DataKey | None = None) -> Callable[[str], bytes]:
+    """``encrypt`` bound to one key (the current one by default) for sealing many values:
+    the same blobs (a fresh random nonce each), without looking the key up per value."""
+    key = key or ring().current
+    aead_encrypt, urandom = key.aead.encrypt, os.urandom
+
+    def seal(value: str) -> bytes:
+        nonce = urandom(NONCE_BYTES)
+        return nonce + aead_encrypt(nonce, value.encode(), None)
+
+    return seal
+
+
+def hasher(key: DataKey | None = None) -> Callable[[str], str]:
+    """``lookup_hash`` bound to one key for hashing many values: the same hex digests,
+    with the HMAC's inner and outer SHA-256 states keyed once instead of per value."""
+    key = key or ring().current
+    raw = key.lookup_key if len(key.lookup_key) <= 64 else hashlib.sha256(key.lookup_key).digest()
+    block = raw.ljust(64, b"\0")  # the HMAC key block (RFC 2104)
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+    def digest(value: str) -> str:
+        h = inner.copy()
+        h.update(value.encode())
+        o = outer.copy()
+        o.update(h.digest())
+        return o.hexdigest()
+
+    return digest

@@ -9,6 +9,7 @@ these helpers, so the three agree byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gridgov.core import crypto
@@ -62,3 +63,34 @@ def person_numbers(person: Any) -> dict[str, str]:
 
 def contact_phone(tag: Any) -> str:
     return _open(tag, CONTACT_NUMBERS["phone"])
+
+
+# The person columns ``person_sealer`` fills, in its tuple's order.
+SEALED_PERSON_COLUMNS = (
+    "id_number_enc",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_enc",
+    "phone_hash",
+    "phone_masked",
+    "key_id",
+)
+
+
+def person_sealer() -> Callable[[str | None, str | None], tuple[Any, ...]]:
+    """``seal_person_numbers`` for a bulk import: the same values, as a tuple in
+    ``SEALED_PERSON_COLUMNS`` order, with the current key bound once (``crypto.encryptor``
+    and ``crypto.hasher``) — a few microseconds less on each of a million rows."""
+    key = crypto.ring().current
+    encrypt, digest, key_id = crypto.encryptor(key), crypto.hasher(key), key.key_id
+
+    def seal(id_number: str | None, phone: str | None) -> tuple[Any, ...]:
+        id_part = (
+            (encrypt(id_number), digest(id_number), mask_id_number(id_number))
+            if id_number
+            else (None, "", "")
+        )
+        phone_part = (encrypt(phone), digest(phone), mask_phone(phone)) if phone else (None, "", "")
+        return (*id_part, *phone_part, key_id if id_number or phone else "")
+
+    return seal
