@@ -4,11 +4,13 @@
   SQLite — no model instances, no per-row SQL compilation (the ORM's ``bulk_create``
   spends more time building objects than the database spends storing them).
 - ``DeferredIndexes``: for a load that is large next to the table, drop the table's
-  non-unique secondary indexes and build them again at the end. Building an index from
-  sorted keys costs a fraction of keeping it up to date row by row when the keys arrive
-  in random order (keyed hashes do). Unique indexes stay live, so integrity holds and
-  look-ups by them stay indexed. Runs inside the import's transaction: DDL is
-  transactional on SQLite and PostgreSQL, so a failed import restores the indexes too.
+  secondary indexes and build them again at the end. Building an index from sorted keys
+  costs a fraction of keeping it up to date row by row when the keys arrive in random
+  order (keyed hashes do). Unique indexes are dropped too — the caller must have ruled
+  out duplicates itself; building them again at the end checks it. Runs inside the
+  import's transaction: DDL is transactional on SQLite and PostgreSQL, so a failed import
+  restores the indexes too. On PostgreSQL, DROP INDEX locks the table until the commit:
+  for bulk loads only.
 - ``import_pragmas``: SQLite settings for the importing connection only, all safe for
   durability (a larger page cache and in-memory sort space; ``synchronous`` untouched).
 """
@@ -60,27 +62,30 @@ def max_params() -> int:
 
 
 def _secondary_indexes(table: str) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the table's non-unique indexes, from the catalogue."""
+    """(name, CREATE statement) of the table's indexes other than the primary key's and
+    those backing a constraint, from the catalogue."""
     with connection.cursor() as cursor:
         if connection.vendor == POSTGRES:
             cursor.execute(
                 "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
                 "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
-                "WHERE t.relname = %s AND NOT x.indisunique AND NOT x.indisprimary "
+                "WHERE t.relname = %s AND NOT x.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
                 "AND t.relnamespace = to_regnamespace(current_schema())::oid",
                 [table],
             )
             return list(cursor.fetchall())
         cursor.execute(
+            # Indexes SQLite made itself for constraints have no SQL and stay.
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
-            "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%'",
+            "AND sql IS NOT NULL",
             [table],
         )
         return list(cursor.fetchall())
 
 
 class DeferredIndexes:
-    """Drop a table's non-unique indexes now, create them again with ``restore``."""
+    """Drop a table's secondary indexes now, create them again with ``restore``."""
 
     def __init__(self, table: str) -> None:
         self.table = table
@@ -98,8 +103,14 @@ class DeferredIndexes:
 
     def restore(self) -> None:
         with connection.cursor() as cursor:
+            if connection.vendor == POSTGRES:
+                # Deferred foreign-key checks of the new rows run now: PostgreSQL builds
+                # no index on a table with trigger events pending.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for _name, sql in self.dropped:
                 cursor.execute(sql)
+            if connection.vendor == POSTGRES:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         self.dropped = []
 
 
@@ -111,7 +122,7 @@ def import_pragmas() -> Iterator[None]:
     if connection.vendor != "sqlite" or connection.in_atomic_block:
         yield
         return
-    settings = {"cache_size": -SQLITE_CACHE_KIB, "temp_store": 2, "threads": 2}
+    settings = {"cache_size": -SQLITE_CACHE_KIB, "temp_store": 2, "threads": 4}
     with connection.cursor() as cursor:
         previous = {}
         for name in settings:

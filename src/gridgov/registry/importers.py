@@ -2,7 +2,7 @@
 
 ``import_people(path, actor=…, options=…)`` is the import action (architecture rule 1:
 the acting user as ``actor=``, one transaction, permission checked, one audit event). It
-streams the file in chunks of ``CHUNK_ROWS`` rows:
+streams the file in pieces of some thousand rows (``readers``):
 
 1. **prepare** (pure, no database — ``RowPreparer``): every row is checked (required
    fields, the ID number's checksum and date, sex and birth date against it, phone,
@@ -29,11 +29,14 @@ the file's own column header, and by reason.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import multiprocessing as mp
 import os
 import re
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -42,6 +45,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.accounts import scope
 from gridgov.audit.actions import record
@@ -62,7 +66,6 @@ from gridgov.territory import codes
 IMPORT = "registry.import"
 MODES = ("create", "update", "skip")
 POLICIES = ("all_or_nothing", "skip_invalid")
-CHUNK_ROWS = 10_000
 # A load this large, and at least as large as the table, defers the table's non-unique
 # indexes (``bulkwrite.DeferredIndexes``).
 BULK_LOAD_MIN_ROWS = 200_000
@@ -160,6 +163,18 @@ class ImportOptions:
         return asdict(self)
 
 
+class Timings(dict[str, float]):
+    """Seconds spent per phase of an import (for the benchmark and the logs)."""
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - started
+
+
 class RowError(NamedTuple):
     row: int  # as the file numbers it: the header is row 1
     column: str  # the file's header text
@@ -183,6 +198,7 @@ class ImportReport:
     seconds: float = 0.0
     ignored_columns: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
 
     COUNTS = ("read", "valid", "created", "updated", "skipped", "rejected")
 
@@ -229,10 +245,10 @@ class Grids:
 
 
 class Prepared(NamedTuple):
-    """One chunk after checking and sealing: rows to write and problems found."""
+    """One piece after checking and sealing: rows to write and problems found."""
 
     read: int
-    records: list[tuple[int, str, tuple[str, ...], tuple[Any, ...]]]  # row, 户号, hashes, values
+    records: list[Record]
     errors: list[RowError]
 
 
@@ -267,9 +283,14 @@ class RowPreparer:
         # A field the file lacks reads the sentinel cell appended after the last column.
         self.at = {f: columns.index.get(f, self.width) for f in _FIELDS}
         self.header = {f: columns.header(f) for f in _FIELDS}
-        crypto.ring()  # loaded here, before any worker process is forked
+        # Bound here, before any worker process is forked.
+        self.seal = privacy.person_sealer()
+        self.rotating = len(crypto.ring().by_id) > 1
+        self.year = rollups.current_year()
+        self.bands: dict[int | None, str] = {}
 
     def prepare(self, rows: Sequence[tuple[int, list[str]]]) -> Prepared:
+        """Check, locate and seal rows (a piece of the file)."""
         records: list[Any] = []
         errors: list[RowError] = []
         pending: list[int] = []  # positions in ``records`` waiting to be located
@@ -296,15 +317,10 @@ class RowPreparer:
         cells.append("")
         problems: list[tuple[str, str]] = []
         out: dict[str, Any] = {}
-        name = cells[at["name"]]
-        if _SPACES.search(name):
-            name = " ".join(name.split())
-        if not name:
+        out["name"] = _limited(cells[at["name"]], 60, "name", problems)
+        if not out["name"]:
             problems.append(("name", _("required")))
-        elif len(name) > 60 or not name.isprintable():
-            problems.append(("name", _("at most 60 printable characters")))
-        out["name"] = name
-        sex = _label(cells[at["sex"]], SEX_VALUES, "sex", problems, _("男 or 女 (M or F)"))
+        sex = _label(cells[at["sex"]], SEX_VALUES, "sex", problems, _EXPECTED["sex"])
         birth_text = cells[at["birth_date"]]
         birth = None
         if birth_text:
@@ -348,15 +364,15 @@ class RowPreparer:
             RESIDENCE_VALUES,
             "residence_type",
             problems,
-            _("户籍, 流动 or 境外"),
+            _EXPECTED["residence_type"],
         )
         out["status"] = _label(
-            cells[at["status"]], STATUS_VALUES, "status", problems, _("在住, 迁出 or 死亡")
+            cells[at["status"]], STATUS_VALUES, "status", problems, _EXPECTED["status"]
         )
         out["address"] = _limited(cells[at["address"]], 200, "address", problems)
         out["household_no"] = _limited(cells[at["household_no"]], 40, "household_no", problems)
         out["relation"] = _label(
-            cells[at["relation"]], RELATION_VALUES, "relation", problems, _("户主, 配偶, 子女 …")
+            cells[at["relation"]], RELATION_VALUES, "relation", problems, _EXPECTED["relation"]
         )
         self._place(cells, out, problems)
         if problems:
@@ -430,9 +446,9 @@ class RowPreparer:
             else:
                 out["grid_code"] = grid
 
-    def _seal(self, number: int, out: dict[str, Any]) -> tuple[int, str, tuple[str, ...], tuple]:
-        sealed = privacy.seal_person_numbers(out["id_number"], out["phone"])
-        born = out["birth_date"]
+    def _seal(self, number: int, out: dict[str, Any]) -> Record:
+        born, id_number = out["birth_date"], out["id_number"]
+        residence, status = out["residence_type"], out["status"]
         values = (
             out["grid_code"],
             out["lon"],
@@ -442,26 +458,38 @@ class RowPreparer:
             out["sex"],
             born.isoformat() if born else None,
             born.year if born else None,
-            sealed["id_number_enc"],
-            sealed["id_number_hash"],
-            sealed["id_number_masked"],
-            sealed["phone_enc"],
-            sealed["phone_hash"],
-            sealed["phone_masked"],
-            sealed["key_id"],
+            *self.seal(id_number, out["phone"]),
             out["ethnicity"],
             out["hukou_code"],
-            out["residence_type"],
+            residence,
             out["address"],
-            out["status"],
+            status,
         )
         # During a key rotation a person may still be stored under the old key's hash.
-        older = (
-            tuple(crypto.lookup_hashes(out["id_number"])[1:])
-            if out["id_number"] and len(crypto.ring().by_id) > 1
-            else ()
-        )
-        return number, out["household_no"], older, values
+        older = tuple(crypto.lookup_hashes(id_number)[1:]) if id_number and self.rotating else ()
+        tally = None
+        if (status or LIVING) == LIVING:
+            tally = (
+                values[GRID],
+                residence or DEFAULTS["residence_type"],
+                values[SEX],
+                self._band(values[BIRTH_YEAR]),
+            )
+        return (number, out["household_no"], older, values, tally)
+
+    def _band(self, birth_year: int | None) -> str:
+        band = self.bands.get(birth_year)
+        if band is None:
+            band = self.bands[birth_year] = rollups.band_of_birth_year(birth_year, self.year)
+        return band
+
+
+# A checked and sealed row on its way to the database, as a plain tuple (a named tuple
+# costs twice as much to pickle between processes): (row number, 户号, its ID hash under
+# retired keys during a rotation, the VALUE_COLUMNS values, (grid, residence, sex, age
+# band) when living for the roll-ups).
+Record = tuple[int, str, tuple[str, ...], tuple[Any, ...], tuple[str, str, str, str] | None]
+R_ROW, R_HOUSEHOLD, R_OLDER, R_VALUES, R_TALLY = range(5)
 
 
 _FIELDS = (
@@ -481,6 +509,15 @@ _FIELDS = (
     "household_no",
     "relation",
 )
+
+
+# What a label column accepts, translated only when a row gets it wrong.
+_EXPECTED = {
+    "sex": gettext_lazy("男 or 女 (M or F)"),
+    "residence_type": gettext_lazy("户籍, 流动 or 境外"),
+    "status": gettext_lazy("在住, 迁出 or 死亡"),
+    "relation": gettext_lazy("户主, 配偶, 子女 …"),
+}
 
 
 def _reason(exc: InvalidInput, field_name: str) -> str:
@@ -506,6 +543,10 @@ def _label(
 
 
 def _limited(text: str, limit: int, field_name: str, problems: list) -> str:
+    """Text with runs of white space (line breaks typed in a cell) made one space, as the
+    actions store it; too long or with control characters is a problem."""
+    if _SPACES.search(text):
+        text = " ".join(text.split())
     if len(text) > limit or (text and not text.isprintable()):
         problems.append((field_name, _("at most %(n)d printable characters") % {"n": limit}))
     return text
@@ -524,22 +565,6 @@ def _coordinate(text: str, field_name: str, bound: float, problems: list) -> flo
         problems.append((field_name, _("out of range")))
         return None
     return value
-
-
-# --- reading in chunks --------------------------------------------------------------------
-
-
-def _chunks(
-    rows: Iterator[tuple[int, list[str]]], size: int
-) -> Iterator[list[tuple[int, list[str]]]]:
-    chunk: list[tuple[int, list[str]]] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -571,19 +596,24 @@ class _Writer:
         self.new_households: list[int] = []
         self.touched: set[str] = set()
         self.recount: set[str] = set()  # grids whose counts an update changed
-        self.counts: Counter[tuple[str, str, str, int | None]] = Counter()
+        self.counts: Counter[tuple[str, str, str, str]] = Counter()
         self.now = timezone.now()
         self.stamp = connection.ops.adapt_datetimefield_value(self.now)
         self.params = bulkwrite.max_params()
         self.deferred = bulkwrite.DeferredIndexes(Person._meta.db_table)
+        self.known: dict[str, int] | None = None  # every stored ID hash, in a bulk load
         self.failed = False
 
-    # The caller tells how many rows the file seems to hold once it has read one chunk.
-    def maybe_defer_indexes(self, expected_rows: int) -> None:
-        if self.deferred.active or expected_rows < BULK_LOAD_MIN_ROWS:
+    def plan(self, expected_rows: int) -> None:
+        """Called once the first piece is read. A load of at least BULK_LOAD_MIN_ROWS rows
+        that is at least as large as the table is a bulk load: the stored ID hashes are
+        read into memory (no look-ups needed) and the table's indexes are built once at
+        the end instead of row by row (``bulkwrite.DeferredIndexes``)."""
+        if expected_rows < BULK_LOAD_MIN_ROWS or expected_rows < Person.objects.count():
             return
-        if expected_rows >= Person.objects.count():
-            self.deferred.drop()
+        stored = Person.objects.exclude(id_number_hash="").values_list("id_number_hash", "pk")
+        self.known = dict(stored.order_by().iterator(chunk_size=20_000))
+        self.deferred.drop()
 
     def take(self, prepared: Prepared) -> None:
         report = self.report
@@ -605,7 +635,7 @@ class _Writer:
         updates: list[Any] = []
         mode = self.options.mode
         for record_ in records:
-            number, _household_no, older, values = record_
+            number, _household_no, older, values, _tally = record_
             key = values[ID_HASH]
             if key:
                 first = self.seen.get(key)
@@ -649,16 +679,25 @@ class _Writer:
         rejected.add(number)
 
     def _existing(self, records: list[Any]) -> dict[str, dict[str, Any]]:
-        """People already registered under the chunk's ID numbers, by keyed hash."""
-        hashes = [h for _n, _h, older, values in records for h in (values[ID_HASH], *older) if h]
+        """People already registered under the chunk's ID numbers, by keyed hash (with
+        what an update needs to know of them in update mode)."""
+        hashes = [h for r in records for h in (r[R_VALUES][ID_HASH], *r[R_OLDER]) if h]
+        if self.known is not None:
+            pks = [self.known[h] for h in hashes if h in self.known]
+            return self._fetch("pk__in", pks) if pks else {}
+        return self._fetch("id_number_hash__in", hashes)
+
+    def _fetch(self, lookup: str, keys: list[Any]) -> dict[str, dict[str, Any]]:
+        update = self.options.mode == "update"
+        fields = ("pk", *UPDATABLE, "status_date") if update else ("id_number_hash",)
         found: dict[str, dict[str, Any]] = {}
-        fields = ("pk", "household_id", *UPDATABLE, "status_date")
-        for batch in bulkwrite.chunks(hashes, self.params):
+        for batch in bulkwrite.chunks(keys, self.params):
             # The explicit non-empty test lets the partial unique index serve the look-up.
-            rows = Person.objects.filter(id_number_hash__in=batch).exclude(id_number_hash="")
+            rows = Person.objects.filter(**{lookup: batch}).exclude(id_number_hash="")
             for row in rows.values(*fields).order_by():
-                for blob in ("id_number_enc", "phone_enc"):
-                    row[blob] = bytes(row[blob]) if row[blob] is not None else None
+                if update:
+                    for blob in ("id_number_enc", "phone_enc"):
+                        row[blob] = bytes(row[blob]) if row[blob] is not None else None
                 found[row["id_number_hash"]] = row
         return found
 
@@ -667,13 +706,13 @@ class _Writer:
             return
         rows = []
         tail = (None, 1, self.stamp, self.stamp)  # status_date, version, created, updated
-        for _number, household_no, _older, values in creates:
+        for _number, household_no, _older, values, _tally in creates:
             row = [*values, self._household(household_no, values) if household_no else None]
             row[RESIDENCE] = row[RESIDENCE] or DEFAULTS["residence_type"]
             row[STATUS] = row[STATUS] or DEFAULTS["status"]
             row.extend(tail)
             rows.append(row)
-        self._count(rows)
+        self._count(creates)
         self.report.created += bulkwrite.insert_rows(Person._meta.db_table, INSERT_COLUMNS, rows)
 
     def _household(self, household_no: str, values: tuple) -> int | None:
@@ -690,19 +729,18 @@ class _Writer:
         self.new_households.append(household.pk)
         return household.pk
 
-    def _count(self, rows: list[Any]) -> None:
-        """Tally the new living people by (grid, residence, sex, birth year)."""
-        self.touched.update(r[GRID] for r in rows)
-        self.counts.update(
-            (r[GRID], r[RESIDENCE], r[SEX], r[BIRTH_YEAR]) for r in rows if r[STATUS] == LIVING
-        )
+    def _count(self, creates: list[Record]) -> None:
+        """Tally the new living people by (grid, residence, sex, age band)."""
+        self.touched.update(r[R_VALUES][GRID] for r in creates)
+        self.counts.update(r[R_TALLY] for r in creates if r[R_TALLY])
 
     def _update(self, updates: list[Any]) -> None:
         if not updates:
             return
         present = {f for f in self.columns.index} | {"grid_code"}
         rows = []
-        for (_number, _household_no, _older, values), old in updates:
+        for record_, old in updates:
+            values = record_[R_VALUES]
             merged = {}
             for name in UPDATABLE:
                 new = values[_AT[name]]
@@ -748,11 +786,15 @@ class _Writer:
 
     def finish(self) -> None:
         """Indexes back, household heads, roll-ups, completeness, the audit event."""
-        if self.deferred.active:
-            self.deferred.restore()
-        self._set_heads()
-        self._apply_counts()
-        completeness.refresh(self.touched)
+        timings = self.report.timings
+        with timings.phase("indexes"):
+            if self.deferred.active:
+                self.deferred.restore()
+        with timings.phase("rollups"):
+            self._set_heads()
+            self._apply_counts()
+        with timings.phase("completeness"):
+            completeness.refresh(self.touched)
         self.report.grids = len(self.touched)
         self.report.written = True
         record(
@@ -808,18 +850,17 @@ DEFAULTS = {"residence_type": "registered", "status": LIVING}
 
 
 def measure_counts(
-    combos: Mapping[tuple[str, str, str, int | None], int], year: int
+    combos: Mapping[tuple[str, str, str, str], int], year: int
 ) -> dict[str, Counter[str]]:
-    """{grid: {measure: n}} for new living people tallied by (grid, residence, sex, birth
-    year). The measure names come from ``rollups.measures``, asked once per distinct
-    (residence, sex, age band) — a few dozen — not once per person."""
+    """{grid: {measure: n}} for new living people tallied by (grid, residence, sex, age
+    band). The measure names come from ``rollups.measures``, asked once per distinct
+    (residence, sex, band) — a few dozen — with a birth year of that band."""
+    band_years: dict[str, int | None] = {rollups.band_of_birth_year(None, year): None}
+    for birth_year in range(year, year - 150, -1):
+        band_years.setdefault(rollups.band_of_birth_year(birth_year, year), birth_year)
     names: dict[tuple[str, str, str], list[str]] = {}
-    bands: dict[int | None, str] = {}
     out: dict[str, Counter[str]] = defaultdict(Counter)
-    for (grid, residence, sex, birth_year), n in combos.items():
-        band = bands.get(birth_year)
-        if band is None:
-            band = bands[birth_year] = rollups.band_of_birth_year(birth_year, year)
+    for (grid, residence, sex, band), n in combos.items():
         key = (residence, sex, band)
         measures = names.get(key)
         if measures is None:
@@ -827,7 +868,7 @@ def measure_counts(
                 "status": LIVING,
                 "residence_type": residence,
                 "sex": sex,
-                "birth_year": birth_year,
+                "birth_year": band_years[band],
             }
             measures = names[key] = list(rollups.measures(state, year).elements())
         counter = out[grid]
@@ -857,20 +898,22 @@ def import_people(
     started = time.perf_counter()
     path = Path(path)
     report = ImportReport(file_name or path.name, options.mode, options.policy)
-    with readers.open_table(path, encoding=options.encoding) as table:
+    with readers.open_table(path, encoding=options.encoding) as table, _gc_paused():
         columns = resolve_columns(table.headers, options.mapping)
         report.encoding = table.encoding
         report.ignored_columns = columns.ignored
         grids = Grids.load(actor, options.scope_code, locate=columns.has("lon"))
         preparer = RowPreparer(columns, grids)
-        with bulkwrite.import_pragmas():
+        with _prepared(preparer, table) as pieces, bulkwrite.import_pragmas():
             try:
                 with transaction.atomic():
                     writer = _Writer(actor, options, report, columns, grids)
-                    for prepared in map(preparer.prepare, _chunks(table.rows, CHUNK_ROWS)):
-                        if not writer.deferred.active and report.read == 0:
-                            writer.maybe_defer_indexes(_expected_rows(table, prepared.read))
-                        writer.take(prepared)
+                    for prepared in _waited(pieces, report.timings):
+                        if report.read == 0:
+                            with report.timings.phase("plan"):
+                                writer.plan(_expected_rows(table, prepared.read))
+                        with report.timings.phase("write"):
+                            writer.take(prepared)
                         if progress:
                             progress(table.progress(), table.size, table.unit)
                     if writer.failed:
@@ -884,9 +927,100 @@ def import_people(
     return report
 
 
-def _expected_rows(table: readers.Table, first_chunk_rows: int) -> int:
-    """Rows the whole file seems to hold, judged from how far the first chunk got."""
+def _waited(pieces: Iterator[Prepared], timings: Timings) -> Iterator[Prepared]:
+    """The pieces, timing how long the writer waits for each ("prepare")."""
+    while True:
+        with timings.phase("prepare"):
+            prepared = next(pieces, None)
+        if prepared is None:
+            return
+        yield prepared
+
+
+def _expected_rows(table: readers.Table, first_piece_rows: int) -> int:
+    """Rows the whole file seems to hold, judged from how far the first piece got."""
     done = table.progress()
     if table.unit == "rows" or not done:
         return table.size
-    return int(first_chunk_rows * table.size / done)
+    return int(first_piece_rows * table.size / done)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while millions of tuples are made: the collector
+    would walk them again and again (it costs a third of the run) and they hold no
+    cycles; one collection afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+            gc.collect()
+
+
+# --- preparing in worker processes --------------------------------------------------------
+
+PARALLEL_MIN_ROWS = 50_000  # smaller files are prepared in the importing process
+MAX_WORKERS = 4
+_BYTES_PER_ROW = 120  # a people CSV row, for guessing a file's size in rows
+_worker_preparer: RowPreparer | None = None  # set before the workers are forked
+
+
+def _workers_for(table: readers.Table) -> int:
+    rows = table.size if table.unit == "rows" else table.size // _BYTES_PER_ROW
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if rows < PARALLEL_MIN_ROWS or (cores or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        return 0
+    return min(cores or 1, MAX_WORKERS)
+
+
+def _prepare_piece(piece: readers.Piece) -> Prepared | tuple[str, dict[str, Any]]:
+    """In a worker: parse, check and seal one piece (an unusable piece comes back as a
+    message and details, which pickle better than the exception)."""
+    assert _worker_preparer is not None
+    try:
+        return _worker_preparer.prepare(readers.rows_of(piece))
+    except InvalidInput as exc:
+        return (exc.message, exc.details)
+
+
+@contextmanager
+def _prepared(preparer: RowPreparer, table: readers.Table) -> Iterator[Iterator[Prepared]]:
+    """The file's pieces, prepared — in worker processes when the file is large, so
+    checking and sealing run on every core while this process writes. Workers are
+    forked: they inherit the loaded grids, locate index and key ring, and never touch
+    the database."""
+    global _worker_preparer
+    workers = _workers_for(table)
+    if not workers:
+        yield (preparer.prepare(readers.rows_of(piece)) for piece in table.pieces)
+        return
+    _worker_preparer = preparer
+    pool = mp.get_context("fork").Pool(workers)
+    try:
+        yield _in_order(pool, table.pieces, depth=2 * workers)
+    finally:
+        pool.terminate()
+        pool.join()
+        _worker_preparer = None
+
+
+def _in_order(pool: Any, pieces: Iterator[readers.Piece], depth: int) -> Iterator[Prepared]:
+    """Results in file order, with at most ``depth`` pieces in flight (memory stays
+    bounded however far the reader could run ahead)."""
+    pending: deque[Any] = deque()
+    for piece in pieces:
+        pending.append(pool.apply_async(_prepare_piece, (piece,)))
+        if len(pending) >= depth:
+            yield _unpacked(pending.popleft().get())
+    while pending:
+        yield _unpacked(pending.popleft().get())
+
+
+def _unpacked(result: Prepared | tuple[str, dict[str, Any]]) -> Prepared:
+    if isinstance(result, Prepared):
+        return result
+    message, details = result
+    raise InvalidInput(message, details=details)

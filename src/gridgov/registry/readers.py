@@ -1,9 +1,15 @@
-"""Reading people files row by row: CSV (UTF-8 with or without BOM, GBK/GB18030) and XLSX.
+"""Reading people files piece by piece: CSV (UTF-8 with or without BOM, GBK/GB18030) and XLSX.
 
-Nothing loads a whole file: CSV goes through the ``csv`` module over a decoding stream,
-XLSX through openpyxl's read-only mode, so a million-row file costs the memory of one row.
-Rows come out as lists of stripped strings with their number as the file shows it (the
-header is row 1), and the reader says how far it got for progress bars.
+Nothing loads a whole file. A file is read as a stream of *pieces* (``Table.pieces``),
+each a few thousand rows, which ``rows_of`` turns into ``(row number, cells)``: the row
+number as the file shows it (the header is row 1), cells as stripped strings.
+
+- CSV pieces are raw byte blocks cut after a complete record (a line break outside
+  quotes), so a piece can be decoded and parsed anywhere — in another process too — and
+  its first row number is known from the record count of the pieces before it. The
+  encoding is detected from the first megabyte: strict UTF-8, else GB18030 (the superset
+  of the GBK that Chinese Excel writes).
+- XLSX pieces are lists of rows read through openpyxl's read-only mode.
 """
 
 from __future__ import annotations
@@ -13,11 +19,12 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO
 
 from django.utils.translation import gettext as _
 
@@ -25,17 +32,25 @@ from gridgov.core.errors import InvalidInput
 
 ENCODINGS = ("auto", "utf-8", "gbk", "gb18030")
 SNIFF_BYTES = 1 << 20
+BLOCK_BYTES = 1 << 21  # a CSV piece: about 10,000 rows of a people file
+XLSX_PIECE_ROWS = 5000
 _ZIP_MAGIC = b"PK\x03\x04"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_QUOTED = re.compile(rb'"[^"]*"')
+
+Rows = list[tuple[int, list[str]]]
+# ("csv", first row number, bytes, encoding, delimiter) or ("rows", rows): picklable.
+Piece = tuple[Any, ...]
 
 
 @dataclass
 class Table:
-    """An open file: its header row, its data rows, and how far reading has got."""
+    """An open file: its header row, its pieces, and how far reading has got."""
 
     kind: str  # "csv" or "xlsx"
     encoding: str  # the encoding used (CSV) or "xlsx"
     headers: list[str]
-    rows: Iterator[tuple[int, list[str]]]  # (row number in the file, cells)
+    pieces: Iterator[Piece]
     size: int  # the progress total: bytes (CSV) or rows (XLSX, 0 when unknown)
     unit: str  # "bytes" or "rows"
     _progress: Any
@@ -43,6 +58,37 @@ class Table:
     def progress(self) -> int:
         """Bytes read (CSV) or rows read (XLSX) so far."""
         return int(self._progress())
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """Every data row in order (for callers that do not need pieces)."""
+        for piece in self.pieces:
+            yield from rows_of(piece)
+
+
+def rows_of(piece: Piece) -> Rows:
+    """The (row number, cells) of a piece; empty rows are left out, numbers still count."""
+    if piece[0] == "rows":
+        return piece[1]
+    _kind, number, data, encoding, delimiter = piece
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        bad_row = number + data[: exc.start].count(b"\n")
+        raise _decode_failure(encoding, exc, bad_row) from None
+    rows: Rows = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            if any(cells):
+                rows.append((number, [cell.strip() for cell in cells]))
+            number += 1
+    except csv.Error as exc:
+        raise InvalidInput(
+            _("Row %(row)d of the file cannot be read: %(reason)s")
+            % {"row": number, "reason": exc},
+            fields={"file": str(exc)},
+        ) from None
+    return rows
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -54,14 +100,19 @@ def detect_encoding(sample: bytes) -> str:
         decoder.decode(sample, final=False)
     except UnicodeDecodeError:
         return "gb18030"
-    return "utf-8-sig"
+    return "utf-8"
 
 
 def _python_encoding(name: str, sample: bytes) -> str:
+    if sample.startswith(_UTF16_BOMS):
+        raise InvalidInput(
+            _("The file is UTF-16 text; save it from Excel as CSV (UTF-8) or CSV instead."),
+            fields={"encoding": "UTF-16"},
+        )
     if name == "auto":
         return detect_encoding(sample)
     if name in ("utf-8", "utf8", "utf-8-sig"):
-        return "utf-8-sig"
+        return "utf-8"
     if name in ("gbk", "gb2312", "gb18030"):
         return "gb18030"  # a superset: every GBK file decodes the same under it
     raise InvalidInput(
@@ -88,66 +139,89 @@ def open_table(path: str | os.PathLike[str], *, encoding: str = "auto") -> Itera
             yield table
 
 
-def _decode_failure(path: Path, encoding: str, exc: UnicodeDecodeError) -> InvalidInput:
+def _decode_failure(encoding: str, exc: UnicodeDecodeError, row: int) -> InvalidInput:
     return InvalidInput(
         _(
-            "The file %(file)s is not valid %(encoding)s text; save it as UTF-8 or GBK CSV, "
+            "Row %(row)d is not valid %(encoding)s text; save the file as UTF-8 or GBK CSV, "
             "or choose the encoding."
         )
-        % {"file": path.name, "encoding": encoding},
+        % {"row": row, "encoding": encoding},
         fields={"encoding": str(exc.reason)},
     )
 
 
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def _cut(data: bytes, *, first: bool = False) -> int:
+    """Where the last (or, ``first=True``, the first) complete record of ``data`` ends:
+    just after a line break with an even number of quotes before it; 0 if none does."""
+    find = data.find if first else data.rfind
+    pos = find(b"\n")
+    while pos >= 0:
+        if data.count(b'"', 0, pos) % 2 == 0:
+            return pos + 1
+        pos = data.find(b"\n", pos + 1) if first else data.rfind(b"\n", 0, pos)
+    return 0
+
+
+def _records(block: bytes) -> int:
+    """Records in a block of complete records: line breaks outside quoted fields."""
+    if b'"' in block:
+        block = _QUOTED.sub(b"", block)
+    return block.count(b"\n")
+
+
+def _csv_pieces(
+    raw: BinaryIO, rest: bytes, number: int, encoding: str, delimiter: str
+) -> Iterator[Piece]:
+    carry = rest
+    while True:
+        data = raw.read(BLOCK_BYTES)
+        if not data:
+            if carry.strip():
+                yield ("csv", number, carry, encoding, delimiter)
+            return
+        buffer = carry + data
+        cut = _cut(buffer)
+        if not cut:
+            carry = buffer  # one record longer than a block: read on
+            continue
+        block, carry = buffer[:cut], buffer[cut:]
+        yield ("csv", number, block, encoding, delimiter)
+        number += _records(block)
+
+
 @contextmanager
 def _open_csv(path: Path, encoding: str) -> Iterator[Table]:
-    raw = path.open("rb")
-    try:
+    with path.open("rb") as raw:
         sample = raw.read(SNIFF_BYTES)
-        raw.seek(0)
         chosen = _python_encoding(encoding, sample)
-        text = io.TextIOWrapper(raw, encoding=chosen, newline="")
-        reader = csv.reader(text, dialect=_dialect(sample, chosen))
+        start = len(codecs.BOM_UTF8) if sample.startswith(codecs.BOM_UTF8) else 0
+        header_end = _cut(sample[start:], first=True) or len(sample) - start
+        header_bytes = sample[start : start + header_end]
         try:
-            headers = [cell.strip() for cell in next(reader, [])]
+            header_text = header_bytes.decode(chosen)
         except UnicodeDecodeError as exc:
-            raise _decode_failure(path, chosen, exc) from None
+            raise _decode_failure(chosen, exc, 1) from None
+        delimiter = "\t" if "\t" in header_text and "," not in header_text else ","
+        header_row = next(csv.reader(io.StringIO(header_text, newline=""), delimiter=delimiter), [])
+        headers = [cell.strip() for cell in header_row]
         if not any(headers):
             raise InvalidInput(_("The file is empty."), fields={"file": _("no header row")})
+        rest = sample[start + header_end :]
         yield Table(
             kind="csv",
-            encoding="utf-8" if chosen == "utf-8-sig" else chosen,
+            encoding=chosen,
             headers=headers,
-            rows=_csv_rows(reader, path, chosen),
+            pieces=_csv_pieces(raw, rest, 2, chosen, delimiter),
             size=path.stat().st_size,
             unit="bytes",
             _progress=raw.tell,
         )
-    finally:
-        raw.close()
 
 
-def _dialect(sample: bytes, encoding: str) -> type[csv.Dialect]:
-    """Comma-separated unless the header line is tab-separated (Excel's "Unicode text")."""
-    first = sample.split(b"\n", 1)[0].decode(encoding, errors="ignore")
-    return csv.excel_tab if "\t" in first and "," not in first else csv.excel
-
-
-def _csv_rows(reader: Any, path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    number = 1
-    try:
-        for cells in reader:
-            number += 1
-            if any(cells):
-                yield number, [cell.strip() for cell in cells]
-    except UnicodeDecodeError as exc:
-        raise _decode_failure(path, encoding, exc) from None
-    except csv.Error as exc:
-        raise InvalidInput(
-            _("Row %(row)d of the file cannot be read: %(reason)s")
-            % {"row": number + 1, "reason": exc},
-            fields={"file": str(exc)},
-        ) from None
+# --- XLSX ---------------------------------------------------------------------------------
 
 
 @contextmanager
@@ -174,7 +248,7 @@ def _open_xlsx(path: Path) -> Iterator[Table]:
             kind="xlsx",
             encoding="xlsx",
             headers=headers,
-            rows=_xlsx_rows(values, counter),
+            pieces=_xlsx_pieces(values, counter),
             size=max(int(sheet.max_row or 0) - 1, 0),
             unit="rows",
             _progress=counter.get,
@@ -191,14 +265,18 @@ class _Counter:
         return self.value
 
 
-def _xlsx_rows(
-    values: Iterator[tuple[Any, ...]], counter: _Counter
-) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_pieces(values: Iterator[tuple[Any, ...]], counter: _Counter) -> Iterator[Piece]:
+    rows: Rows = []
     for number, row in enumerate(values, start=2):
         counter.value = number - 1
         cells = [cell_text(v) for v in row]
         if any(cells):
-            yield number, cells
+            rows.append((number, cells))
+            if len(rows) >= XLSX_PIECE_ROWS:
+                yield ("rows", rows)
+                rows = []
+    if rows:
+        yield ("rows", rows)
 
 
 def cell_text(value: Any) -> str:
@@ -222,10 +300,3 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
-
-
-def open_binary(uploaded: Any) -> IO[bytes]:
-    """The bytes of a Django UploadedFile, a path or an open binary file."""
-    if isinstance(uploaded, str | os.PathLike):
-        return Path(uploaded).open("rb")
-    return uploaded

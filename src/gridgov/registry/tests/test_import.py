@@ -13,7 +13,7 @@ from gridgov.audit.models import AuditEvent
 from gridgov.core import crypto
 from gridgov.core.errors import InvalidInput, NotFound, PermissionDenied
 from gridgov.core.system import SYSTEM
-from gridgov.registry import importers, rollups
+from gridgov.registry import importers, readers, rollups
 from gridgov.registry.importers import ImportOptions, RowError
 from gridgov.registry.models import Household, Person, PopulationCount
 from gridgov.registry.tests.core_fixtures import (  # noqa: F401 - fixtures
@@ -321,7 +321,7 @@ def test_bulk_load_defers_and_restores_indexes(territory, keyring, monkeypatch):
 
     before = index_names()
     monkeypatch.setattr(importers, "BULK_LOAD_MIN_ROWS", 10)
-    monkeypatch.setattr(importers, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 300)
     report = run(write_csv(keyring / "p.csv", good_rows(40)))
     assert report.created == 40
     assert index_names() == before

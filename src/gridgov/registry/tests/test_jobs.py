@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from gridgov.core.errors import InvalidInput, NotFound, PermissionDenied
-from gridgov.registry import importers, jobs
+from gridgov.registry import jobs, readers
 from gridgov.registry.models import ImportJob, Person
 from gridgov.registry.tests.core_fixtures import (  # noqa: F401 - fixtures
     GRID,
@@ -30,7 +30,7 @@ def upload(keyring: Path, rows: list[list[str]], name: str = "居民 名单.csv"
 
 
 def test_a_job_stores_the_upload_runs_and_reports(people_ctx, keyring, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(importers, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 200)
     monkeypatch.setattr(jobs, "PROGRESS_EVERY", 0)
     rows = [*good_rows(9), person_row("坏电话", seq=99, phone="555")]
     job = jobs.start_import_job(
