@@ -337,3 +337,27 @@ def test_an_empty_file_and_a_non_table_are_refused(territory, keyring):  # noqa:
     fake.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(InvalidInput):
         run(fake)
+
+
+def test_completeness_after_an_import_matches_the_gap_lists(territory, keyring):  # noqa: F811
+    from gridgov.registry import completeness
+    from gridgov.registry.models import GridCompleteness
+
+    headers = [*HEADERS, "户号", "与户主关系"]
+    rows = [
+        [*person_row("户主", seq=11), "A", "户主"],
+        [*person_row("无电话", seq=13, phone=""), "A", "子女"],
+        [*person_row("别的网格", seq=15, grid=GRID_2), "A", "子女"],  # lives outside A's grid
+        [*person_row("无户主家", seq=17), "B", "配偶"],
+        ["无证件", "女", "2001-01-01", "", "", GRID, "户籍", "", ""],
+        ["外籍", "男", "1990-01-01", "", "13838001234", GRID, "境外", "", ""],
+        ["无证件二", "男", "1990-01-01", "", "13838001234", GRID, "户籍", "", ""],
+    ]
+    run(write_csv(keyring / "p.csv", rows, headers=headers))
+    for grid in (GRID, GRID_2):
+        stored = GridCompleteness.objects.get(grid_code=grid)
+        lists = {kind: len(ids) for kind, ids in completeness.gaps_for(grid).items() if ids}
+        assert stored.gaps == lists
+    stored = GridCompleteness.objects.get(grid_code=GRID)
+    assert stored.gaps == {"person_no_phone": 2, "person_no_id": 2, "household_no_head": 1}
+    assert GridCompleteness.objects.get(grid_code=GRID_2).gaps == {"person_outside_grid": 1}
