@@ -112,3 +112,22 @@ def test_leader_sees_figures_on_the_region_page(
     page.screenshot(path=shots / "06-region-panel-leader.png", full_page=True)
     context.close()
     assert not watch.errors, watch.errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_community_staff_import_and_export_pages(
+    browser: Any, live_server: Any, register: Any, shots: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    page = context.new_page()
+    watch = Watch(page, live_server.url)
+    log_in(page, live_server.url, register.community.username)
+    page.goto(f"{live_server.url}/registry/imports/")
+    assert page.locator("input[type=file][name=file]").is_visible()
+    assert page.locator("a[href$='/registry/imports/template.xlsx']").is_visible()
+    page.screenshot(path=shots / "07-imports.png", full_page=True)
+    page.goto(f"{live_server.url}/registry/export/")
+    assert page.locator("input[name=reveal]").is_visible()  # community staff may reveal
+    page.screenshot(path=shots / "08-export.png", full_page=True)
+    context.close()
+    assert not watch.errors, watch.errors
