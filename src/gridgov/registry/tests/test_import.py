@@ -361,3 +361,45 @@ def test_completeness_after_an_import_matches_the_gap_lists(territory, keyring):
     stored = GridCompleteness.objects.get(grid_code=GRID)
     assert stored.gaps == {"person_no_phone": 2, "person_no_id": 2, "household_no_head": 1}
     assert GridCompleteness.objects.get(grid_code=GRID_2).gaps == {"person_outside_grid": 1}
+
+
+class TestCommands:
+    def test_import_command_writes_and_reports(self, territory, keyring, capsys):  # noqa: F811
+        from gridgov.cli import main
+
+        path = write_csv(keyring / "p.csv", [*good_rows(3), person_row("坏", seq=99, phone="1")])
+        report = keyring / "report.xlsx"
+        args = ["import", "people", str(path), "--skip-invalid", "--report", str(report)]
+        assert main(args) == 0
+        assert Person.objects.count() == 3
+        assert "row 5 · 联系电话" in capsys.readouterr().err
+        from openpyxl import load_workbook
+
+        rejected = list(load_workbook(report).worksheets[1].iter_rows(values_only=True))
+        assert rejected[1][:2] == (5, "联系电话")
+
+    def test_import_command_all_or_nothing_exits_1(self, territory, keyring):  # noqa: F811
+        from gridgov.cli import main
+
+        path = write_csv(keyring / "p.csv", [*good_rows(2), person_row("坏", seq=99, phone="1")])
+        before = registry_state()
+        assert main(["import", "people", str(path), "--mode", "skip"]) == 1
+        assert registry_state() == before
+
+    def test_import_command_with_a_mapping_and_scope(self, territory, keyring):  # noqa: F811
+        from gridgov.cli import main
+
+        path = write_csv(keyring / "p.csv", good_rows(2), headers=["名", *HEADERS[1:]])
+        mapping = '{"名": "name"}'
+        args = ["import", "people", str(path), "--mapping", mapping, "--skip-invalid"]
+        assert main([*args, "--grid-worker-scope", GRID]) == 0
+        assert list(Person.objects.values_list("grid_code", flat=True)) == [GRID]
+
+    def test_export_command(self, territory, keyring):  # noqa: F811
+        from gridgov.cli import main
+
+        run(write_csv(keyring / "p.csv", good_rows(2)))
+        out = keyring / "out.csv"
+        assert main(["export", "people", GRID[:12], "-o", str(out)]) == 0
+        text = out.read_bytes().decode("utf-8-sig")
+        assert text.splitlines()[0].startswith("姓名,性别") and "**********" in text
