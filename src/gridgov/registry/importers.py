@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 from django.db import connection, transaction
@@ -731,8 +731,10 @@ class _Writer:
 
     def _count(self, creates: list[Record]) -> None:
         """Tally the new living people by (grid, residence, sex, age band)."""
-        self.touched.update(r[R_VALUES][GRID] for r in creates)
-        self.counts.update(r[R_TALLY] for r in creates if r[R_TALLY])
+        self.touched.update(cast(tuple[Any, ...], r[R_VALUES])[GRID] for r in creates)
+        self.counts.update(
+            cast(tuple[str, str, str, str], r[R_TALLY]) for r in creates if r[R_TALLY]
+        )
 
     def _update(self, updates: list[Any]) -> None:
         if not updates:
