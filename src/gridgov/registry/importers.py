@@ -7,12 +7,13 @@ streams the file in pieces of some thousand rows (``readers``):
 1. **prepare** (pure, no database — ``RowPreparer``): every row is checked (required
    fields, the ID number's checksum and date, sex and birth date against it, phone,
    division code, residence type and status labels, the grid code — or the grid located
-   from longitude/latitude in one vectorized batch per chunk — inside the importer's
+   from longitude/latitude in one vectorized batch per piece — inside the importer's
    ``registry.import`` scope), then its numbers are sealed (``privacy``: AES-GCM, keyed
-   hash, masked form). Chunks are prepared in worker processes when the file is large.
+   hash, masked form). Pieces are prepared in worker processes when the file is large.
 2. **decide** (``_Writer``): duplicates within the file (by keyed hash) and against the
-   database (one ``id_number_hash IN (…)`` query per chunk) are rejected (mode
-   ``create``), update the existing person (``update``) or are skipped and counted
+   database (one ``id_number_hash IN (…)`` query per piece; in a bulk load — a file at
+   least as large as the table — every stored hash read into memory once) are rejected
+   (mode ``create``), update the existing person (``update``) or are skipped and counted
    (``skip``).
 3. **write**: new people are inserted with ``bulkwrite.insert_rows`` (COPY or one
    prepared ``executemany``), updates with one prepared ``UPDATE``; roll-ups are added
@@ -24,6 +25,10 @@ transaction is rolled back — nothing written, the report lists every problem.
 ``skip_invalid``: the valid rows are written, the report lists the rejected ones. The
 report names each problem by row number as the file shows it (the header is row 1), by
 the file's own column header, and by reason.
+
+户号 (household number) groups the new people of one file into households, created with
+the import (the member whose relation is 户主 heads it); people already registered keep
+their household.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import numpy as np
 from django.db import connection, transaction
@@ -66,8 +71,7 @@ from gridgov.territory import codes
 IMPORT = "registry.import"
 MODES = ("create", "update", "skip")
 POLICIES = ("all_or_nothing", "skip_invalid")
-# A load this large, and at least as large as the table, defers the table's non-unique
-# indexes (``bulkwrite.DeferredIndexes``).
+# A load this large, and at least as large as the table, is a bulk load (``_Writer.plan``).
 BULK_LOAD_MIN_ROWS = 200_000
 # Rejected rows kept in a job's JSON summary; the XLSX report always has all of them.
 SUMMARY_ERRORS = 200
@@ -227,10 +231,10 @@ class ImportReport:
 
 @dataclass
 class Grids:
-    """The unit grids rows may name or be located in, loaded once per import."""
+    """The unit grids rows may name or be located in, loaded once per import: those in
+    the importer's scope (a grid outside it reads as unknown, so existence never leaks)."""
 
-    known: frozenset[str]
-    allowed: frozenset[str]  # inside the importer's scope
+    allowed: frozenset[str]
     index: Any = None  # territory LocateIndex, when the file has coordinates
 
     @classmethod
@@ -241,7 +245,7 @@ class Grids:
         known = frozenset(Region.objects.grids().values_list("code", flat=True).order_by())
         prefixes = tuple(scope.scope_codes(actor, IMPORT))
         allowed = frozenset(g for g in known if g.startswith(prefixes) and g.startswith(scope_code))
-        return cls(known, allowed, locating.current_index() if locate else None)
+        return cls(allowed, locating.current_index() if locate else None)
 
 
 class Prepared(NamedTuple):
@@ -487,9 +491,8 @@ class RowPreparer:
 # A checked and sealed row on its way to the database, as a plain tuple (a named tuple
 # costs twice as much to pickle between processes): (row number, 户号, its ID hash under
 # retired keys during a rotation, the VALUE_COLUMNS values, (grid, residence, sex, age
-# band) when living for the roll-ups).
+# band) when living for the roll-ups). Unpacked where used.
 Record = tuple[int, str, tuple[str, ...], tuple[Any, ...], tuple[str, str, str, str] | None]
-R_ROW, R_HOUSEHOLD, R_OLDER, R_VALUES, R_TALLY = range(5)
 
 
 _FIELDS = (
@@ -592,7 +595,7 @@ class _Writer:
         self.grids = grids
         self.id_header = columns.header("id_number")
         self.seen: dict[str, int] = {}  # keyed hash → first row with it
-        self.households: dict[str, int | None] = {}  # 户号 → household id
+        self.households: dict[str, int] = {}  # 户号 → household id
         self.new_households: list[int] = []
         self.touched: set[str] = set()
         self.recount: set[str] = set()  # grids whose counts an update changed
@@ -681,7 +684,9 @@ class _Writer:
     def _existing(self, records: list[Any]) -> dict[str, dict[str, Any]]:
         """People already registered under the chunk's ID numbers, by keyed hash (with
         what an update needs to know of them in update mode)."""
-        hashes = [h for r in records for h in (r[R_VALUES][ID_HASH], *r[R_OLDER]) if h]
+        hashes = [
+            h for _n, _h, older, values, _t in records for h in (values[ID_HASH], *older) if h
+        ]
         if self.known is not None:
             pks = [self.known[h] for h in hashes if h in self.known]
             return self._fetch("pk__in", pks) if pks else {}
@@ -704,10 +709,12 @@ class _Writer:
     def _insert(self, creates: list[Any]) -> None:
         if not creates:
             return
+        self._create_households(creates)
+        households = self.households
         rows = []
         tail = (None, 1, self.stamp, self.stamp)  # status_date, version, created, updated
         for _number, household_no, _older, values, _tally in creates:
-            row = [*values, self._household(household_no, values) if household_no else None]
+            row = [*values, households[household_no] if household_no else None]
             row[RESIDENCE] = row[RESIDENCE] or DEFAULTS["residence_type"]
             row[STATUS] = row[STATUS] or DEFAULTS["status"]
             row.extend(tail)
@@ -715,34 +722,35 @@ class _Writer:
         self._count(creates)
         self.report.created += bulkwrite.insert_rows(Person._meta.db_table, INSERT_COLUMNS, rows)
 
-    def _household(self, household_no: str, values: tuple) -> int | None:
-        """The household a 户号 of this file stands for, created at its first row."""
-        if household_no in self.households:
-            return self.households[household_no]
-        household = Household.objects.create(
-            grid_code=values[GRID],
-            lon=values[_AT["lon"]],
-            lat=values[_AT["lat"]],
-            address=values[_AT["address"]] or household_no,
-        )
-        self.households[household_no] = household.pk
-        self.new_households.append(household.pk)
-        return household.pk
+    def _create_households(self, creates: list[Any]) -> None:
+        """The households the 户号 of this piece's new people stand for, created (one
+        statement) where a number first appears, at its first member's address and grid."""
+        new: dict[str, Household] = {}
+        for _number, household_no, _older, values, _tally in creates:
+            if household_no and household_no not in self.households and household_no not in new:
+                new[household_no] = Household(
+                    grid_code=values[GRID],
+                    lon=values[_AT["lon"]],
+                    lat=values[_AT["lat"]],
+                    address=values[_AT["address"]] or household_no,
+                    created_at=self.now,
+                )
+        Household.objects.bulk_create(new.values(), batch_size=500)
+        for household_no, household in new.items():
+            self.households[household_no] = household.pk
+            self.new_households.append(household.pk)
 
     def _count(self, creates: list[Record]) -> None:
         """Tally the new living people by (grid, residence, sex, age band)."""
-        self.touched.update(cast(tuple[Any, ...], r[R_VALUES])[GRID] for r in creates)
-        self.counts.update(
-            cast(tuple[str, str, str, str], r[R_TALLY]) for r in creates if r[R_TALLY]
-        )
+        self.touched.update(values[GRID] for _n, _h, _o, values, _t in creates)
+        self.counts.update(tally for *_record, tally in creates if tally)
 
     def _update(self, updates: list[Any]) -> None:
         if not updates:
             return
         present = {f for f in self.columns.index} | {"grid_code"}
         rows = []
-        for record_, old in updates:
-            values = record_[R_VALUES]
+        for (_number, _household_no, _older, values, _tally), old in updates:
             merged = {}
             for name in UPDATABLE:
                 new = values[_AT[name]]
@@ -815,18 +823,18 @@ class _Writer:
         )
 
     def _set_heads(self) -> None:
-        """Each new household's head is its member whose relation is 户主."""
+        """Each new household's head is its (first) member whose relation is 户主."""
+        heads: dict[int, int] = {}
         for batch in bulkwrite.chunks(self.new_households, self.params):
-            heads = (
-                Person.objects.filter(household_id__in=batch, relation="head")
-                .values_list("household_id", "pk")
-                .order_by("household_id", "pk")
+            members = Person.objects.filter(household_id__in=batch, relation="head")
+            for household_id, pk in members.values_list("household_id", "pk").order_by("pk"):
+                heads.setdefault(household_id, pk)
+        table = bulkwrite.quote(Household._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET head_id = %s WHERE id = %s",  # noqa: S608
+                [(pk, household_id) for household_id, pk in heads.items()],
             )
-            first: dict[int, int] = {}
-            for household_id, pk in heads:
-                first.setdefault(household_id, pk)
-            for household_id, pk in first.items():
-                Household.objects.filter(pk=household_id).update(head_id=pk)
 
     def _apply_counts(self) -> None:
         """Created people add to their grids' counts; grids an update touched are

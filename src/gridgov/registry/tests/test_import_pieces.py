@@ -134,3 +134,27 @@ def test_the_bound_sealer_seals_like_seal_person_numbers(keyring):  # noqa: F811
     assert seal("", None) == (None, "", "", None, "", "", "")
     assert seal(None, phone)[6] == reference["key_id"]
     assert crypto.hasher()("x" * 200) == crypto.lookup_hash("x" * 200)
+
+
+def test_a_household_spread_over_pieces_is_one_household(territory, keyring, monkeypatch):  # noqa: F811
+    from gridgov.registry.models import Household
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 150)
+    headers = [
+        "姓名",
+        "性别",
+        "出生日期",
+        "公民身份号码",
+        "联系电话",
+        "网格编码",
+        "居住类型",
+        "户号",
+        "与户主关系",
+    ]
+    rows = [[*r, f"H{i % 3}", "子女"] for i, r in enumerate(good_rows(12))]
+    rows[7][8] = "户主"  # H1's head comes late in the file
+    import_with(write_csv(keyring / "p.csv", rows, headers=headers))
+    assert Household.objects.count() == 3
+    h1 = Household.objects.get(members__name="居民8")
+    assert h1.head.name == "居民8" and h1.members.count() == 4
+    assert Household.objects.filter(head=None).count() == 2
