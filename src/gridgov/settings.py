@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "gridgov.territory",
     "gridgov.accounts",
     "gridgov.registry",
+    "gridgov.inbox",
+    "gridgov.cases",
     "gridgov.web",
     "gridgov.demo",
     "django.contrib.admin",

@@ -28,18 +28,42 @@ DEPARTMENT_ROLES = frozenset({Role.DEPARTMENT})
 # number, audited; "registry.import"/"registry.export" move files; "registry.aggregate"
 # reads counts and completeness only — leaders see aggregates, never people.
 _REGISTRY_WORK = frozenset({"registry.view", "registry.edit", "registry.aggregate"})
+# Cases (domain.md §3), supervision kept apart from disposal: "cases.view" reads cases in
+# scope (a department handler only its department's); "cases.report" reports a problem;
+# "cases.verify" verifies and checks on site (the grid's supervisor); "cases.supervise"
+# files, cancels, closes, sends back for rework and merges (supervision centre);
+# "cases.dispatch" dispatches and decides postponements (command centre);
+# "cases.dispose" accepts, returns, disposes and asks for time (department);
+# "cases.catalogue" edits classes, the responsibility list and the working calendar;
+# "components.view"/"components.edit" read and keep the facility inventory;
+# "evaluation.view" reads the scores.
+_CASE_FIELD_WORK = frozenset({"cases.view", "cases.report", "components.view"})
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.GRID_WORKER: frozenset({"territory.view", "registry.reveal"}) | _REGISTRY_WORK,
+    Role.GRID_WORKER: frozenset({"territory.view", "registry.reveal", "cases.verify"})
+    | _REGISTRY_WORK
+    | _CASE_FIELD_WORK,
     Role.COMMUNITY_STAFF: frozenset(
         {"territory.view", "registry.reveal", "registry.import", "registry.export"}
     )
-    | _REGISTRY_WORK,
+    | _REGISTRY_WORK
+    | _CASE_FIELD_WORK,
     Role.TOWNSHIP_STAFF: frozenset({"territory.view", "registry.import", "registry.export"})
-    | _REGISTRY_WORK,
-    Role.SUPERVISION: frozenset({"territory.view"}),
-    Role.COMMAND: frozenset({"territory.view"}),
-    Role.DEPARTMENT: frozenset({"territory.view"}),
-    Role.LEADER: frozenset({"territory.view", "registry.aggregate"}),
+    | _REGISTRY_WORK
+    | _CASE_FIELD_WORK
+    | frozenset({"components.edit"}),
+    Role.SUPERVISION: frozenset(
+        {"territory.view", "cases.supervise", "components.edit", "evaluation.view"}
+    )
+    | _CASE_FIELD_WORK,
+    Role.COMMAND: frozenset(
+        {"territory.view", "cases.view", "cases.dispatch", "components.view", "evaluation.view"}
+    ),
+    Role.DEPARTMENT: frozenset(
+        {"territory.view", "cases.view", "cases.dispose", "components.view"}
+    ),
+    Role.LEADER: frozenset(
+        {"territory.view", "registry.aggregate", "cases.report", "evaluation.view"}
+    ),
     Role.ADMIN: frozenset(
         {
             "territory.view",
@@ -48,6 +72,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             "audit.view",
             "departments.manage",
             "registry.aggregate",
+            "cases.view",
+            "cases.catalogue",
+            "components.view",
+            "components.edit",
+            "evaluation.view",
         }
     ),
     Role.CITIZEN: frozenset(),

@@ -151,6 +151,11 @@ def test_me_lists_roles_scopes_grids_and_capabilities(client, worker, territory)
     ]
     # A grid worker's and a department handler's capabilities, together and sorted.
     assert me["capabilities"] == [
+        "cases.dispose",
+        "cases.report",
+        "cases.verify",
+        "cases.view",
+        "components.view",
         "registry.aggregate",
         "registry.edit",
         "registry.reveal",
