@@ -94,6 +94,7 @@ def _register() -> None:
     # Imported here so that each app owns its router and this module only assembles them.
     from gridgov.accounts.api import router as accounts_router
     from gridgov.audit.api import router as audit_router
+    from gridgov.cases.api import assemble as cases_router
     from gridgov.registry.api import router as registry_router
     from gridgov.territory.api import router as territory_router
 
@@ -101,6 +102,7 @@ def _register() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/audit", audit_router)
     api.add_router("/registry", registry_router)
+    api.add_router("/cases", cases_router())
 
 
 _register()

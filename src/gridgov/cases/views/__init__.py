@@ -1,0 +1,1 @@
+"""Pages, one module per concern; each module's ``urlpatterns`` joins ``cases.urls``."""
