@@ -22,6 +22,9 @@ class WorkSchedule(models.Model):
     afternoon_start = models.TimeField(_("afternoon starts"), default=dt.time(14, 0))
     afternoon_end = models.TimeField(_("afternoon ends"), default=dt.time(17, 30))
     version = models.PositiveIntegerField(default=1)
+    # Changed (to a fresh random value) by every change of the hours or the holiday table:
+    # each process keeps the calendar in memory and reloads it when this differs.
+    calendar_stamp = models.CharField(max_length=32, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -57,6 +60,7 @@ class CalendarDay(models.Model):
     is_workday = models.BooleanField(_("working day"))
     name = models.CharField(_("name"), max_length=40, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
