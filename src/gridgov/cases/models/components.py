@@ -16,7 +16,11 @@ class ComponentState(models.TextChoices):
 
 class Component(models.Model):
     """One facility. ``component_id`` is 16 digits: county code (6) + major class (2) +
-    minor class (2) + serial (6), e.g. ``3205080101000001``."""
+    minor class (2) + serial (6), e.g. ``3205080101000001``.
+
+    A facility that is taken away is *retired* (``retired_at``), never deleted: cases,
+    photos and the audit trail keep pointing at it, and its ID is never handed out again.
+    """
 
     component_id = models.CharField(_("component ID"), max_length=16, unique=True)
     case_class = models.ForeignKey(
@@ -46,6 +50,8 @@ class Component(models.Model):
     changed_on = models.DateField(_("last changed on"), null=True, blank=True)
     data_source = models.CharField(_("data source"), max_length=100, blank=True)
     note = models.TextField(_("note"), blank=True)
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
+    retired_reason = models.CharField(_("reason for retiring"), max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -54,7 +60,15 @@ class Component(models.Model):
         ordering = ["component_id"]
         verbose_name = _("component")
         verbose_name_plural = _("components")
-        indexes = [models.Index(fields=["grid_code", "state"], name="component_grid_state")]
+        indexes = [
+            models.Index(fields=["grid_code", "state"], name="component_grid_state"),
+            # Counts per class and state under a territory node read this index only.
+            models.Index(fields=["grid_code", "case_class", "state"], name="component_grid_class"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.component_id} {self.name}"
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
