@@ -166,3 +166,31 @@ LOGGING = {
 }
 
 GRIDGOV_APP_TITLE = _("GridGov")
+
+# Cases workflow (docs/operator-guide.md, "Cases"): how long a stage may take before it is
+# late and escalates, as "<amount> <unit>" with the unit urgent_hours, working_hours or
+# working_days; the distance within which an open case of the same class is a likely
+# duplicate; the largest photo or document accepted.
+GRIDGOV_CASE_VERIFY_LIMIT = os.environ.get("GRIDGOV_CASE_VERIFY_LIMIT", "1 working_hours")
+GRIDGOV_CASE_DISPATCH_LIMIT = os.environ.get("GRIDGOV_CASE_DISPATCH_LIMIT", "1 working_hours")
+GRIDGOV_CASE_CHECK_LIMIT = os.environ.get("GRIDGOV_CASE_CHECK_LIMIT", "1 working_hours")
+GRIDGOV_CASE_DUPLICATE_METRES = float(os.environ.get("GRIDGOV_CASE_DUPLICATE_METRES", "100"))
+GRIDGOV_ATTACHMENT_MAX_MB = float(os.environ.get("GRIDGOV_ATTACHMENT_MAX_MB", "10"))
+# Photos and documents go to an S3-compatible store when a bucket is named (needs the
+# ``s3`` extra: pip install 'gridgov[s3]'); otherwise under MEDIA_ROOT. Never public: files
+# are served only through scoped views.
+if os.environ.get("GRIDGOV_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["GRIDGOV_S3_BUCKET"],
+            "endpoint_url": os.environ.get("GRIDGOV_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("GRIDGOV_S3_REGION") or None,
+            "access_key": os.environ.get("GRIDGOV_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("GRIDGOV_S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("GRIDGOV_S3_PREFIX", "gridgov"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }

@@ -154,6 +154,9 @@ class Case(models.Model):
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     # The deadline of the stage the case is in now (verification, dispatch, check...).
     stage_deadline = models.DateTimeField(_("stage deadline"), null=True, blank=True)
+    # When the case entered its current stage: the start of the stage's clock (traffic
+    # light, time spent in the stage) without reading the events.
+    stage_started_at = models.DateTimeField(_("in this stage since"), null=True, blank=True)
 
     reported_at = models.DateTimeField(_("reported at"), default=timezone.now, db_index=True)
     verified_at = models.DateTimeField(null=True, blank=True)
