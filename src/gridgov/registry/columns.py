@@ -9,8 +9,9 @@ themselves; an explicit ``{file header: field}`` mapping covers the rest. Value 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -248,52 +249,98 @@ class ColumnMap:
     index: dict[str, int]  # field → position in the row
     headers: dict[str, str]  # field → the file's own header text (named in the report)
     ignored: list[str] = field(default_factory=list)  # file headers no field uses
+    # field → the template's header, for a table other than the people's (ColumnTable).
+    template: dict[str, str] = field(default_factory=dict)
 
     def header(self, field_name: str) -> str:
         """The file's header for a field, or the template's when the file has none."""
-        return self.headers.get(field_name) or BY_FIELD[field_name].header
+        return (
+            self.headers.get(field_name)
+            or self.template.get(field_name)
+            or BY_FIELD[field_name].header
+        )
 
     def has(self, field_name: str) -> bool:
         return field_name in self.index
 
 
-def _mapped_field(header: str, mapping: Mapping[str, str | None]) -> str | None:
+@dataclass(frozen=True)
+class ColumnTable:
+    """The columns of another kind of file (components, …), resolved by the same rules as
+    the people's: ``required`` names what a file lacks ({template header: reason}),
+    ``mismatch`` is the message with ``%(problems)s``."""
+
+    columns: tuple[Column, ...]
+    required: Callable[[ColumnMap], dict[str, str]]
+    mismatch: Any
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(c.field for c in self.columns)
+
+    @cached_property
+    def aliases(self) -> dict[str, str]:
+        return {
+            header_key(name): c.field
+            for c in self.columns
+            for name in (c.field, c.header, *c.aliases)
+        }
+
+
+def _mapped_field(
+    header: str, mapping: Mapping[str, str | None], aliases: Mapping[str, str] = _ALIASES
+) -> str | None:
     if header in mapping:
         return mapping[header] or None
-    return _ALIASES.get(header_key(header))
+    return aliases.get(header_key(header))
 
 
 def resolve_columns(
-    headers: Sequence[str], mapping: Mapping[str, str | None] | None = None
+    headers: Sequence[str],
+    mapping: Mapping[str, str | None] | None = None,
+    *,
+    table: ColumnTable | None = None,
 ) -> ColumnMap:
-    """Match the file's headers to fields; InvalidInput before any row is read when a
-    mapping names an unknown header or field, or a required column is missing."""
+    """Match the file's headers to fields (of the people's columns, or of ``table``);
+    InvalidInput before any row is read when a mapping names an unknown header or field,
+    or a required column is missing."""
     mapping = dict(mapping or {})
+    fields = table.fields if table else FIELDS
     problems: dict[str, str] = {}
     for header, target in mapping.items():
         if header not in headers:
             problems[header] = _("the file has no column %(header)s") % {"header": header}
-        elif target and target not in BY_FIELD:
+        elif target and target not in fields:
             problems[header] = _("unknown field %(field)s; expected one of %(fields)s") % {
                 "field": target,
-                "fields": ", ".join(FIELDS),
+                "fields": ", ".join(fields),
             }
-    columns = ColumnMap(index={}, headers={})
+    columns = ColumnMap(
+        index={}, headers={}, template={c.field: c.header for c in table.columns} if table else {}
+    )
+    aliases = table.aliases if table else _ALIASES
     for position, header in enumerate(headers):
-        target = None if header in problems else _mapped_field(header, mapping)
+        target = None if header in problems else _mapped_field(header, mapping, aliases)
         if target is None or target in columns.index:
             if str(header).strip():
                 columns.ignored.append(str(header))
             continue
         columns.index[target] = position
         columns.headers[target] = str(header)
-    problems |= _missing_required(columns)
+    problems |= table.required(columns) if table else _missing_required(columns)
     if problems:
+        mismatch = (
+            table.mismatch
+            if table
+            else _("The file's columns do not fit a people import: %(problems)s")
+        )
         raise InvalidInput(
-            _("The file's columns do not fit a people import: %(problems)s")
-            % {"problems": "; ".join(f"{k}: {v}" for k, v in problems.items())},
+            str(mismatch) % {"problems": "; ".join(f"{k}: {v}" for k, v in problems.items())},
             fields=problems,
-            details={"headers": list(map(str, headers)), "expected": template_headers()},
+            details={
+                "headers": list(map(str, headers)),
+                "expected": [c.header for c in table.columns] if table else template_headers(),
+            },
         )
     return columns
 

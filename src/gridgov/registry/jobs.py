@@ -16,6 +16,7 @@ as failed (its transaction was rolled back with it: nothing was written).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import logging
 import os
@@ -47,6 +48,24 @@ PROGRESS_FILE = "progress.json"
 REPORT_FILE = "report.xlsx"
 PROGRESS_EVERY = 0.5  # seconds between progress file writes
 MAX_NAME = 120
+
+# What a job of each kind runs, and the capability starting one needs: another app's
+# import (components, …) registers here with the same runner signature as
+# ``importers.import_people`` (path, actor=, options=ImportOptions, file_name=, progress=)
+# returning an ``importers.ImportReport``. Named by dotted path so this module imports
+# no other app.
+JOB_KINDS: dict[str, tuple[str, str]] = {
+    "people": (importers.IMPORT, "gridgov.registry.importers:import_people"),
+}
+
+
+def register_kind(kind: str, capability: str, runner: str) -> None:
+    JOB_KINDS[kind] = (capability, runner)
+
+
+def _runner(kind: str) -> Any:
+    module, _colon, name = JOB_KINDS[kind][1].partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def upload_root() -> Path:
@@ -84,7 +103,12 @@ def _store(uploaded: Any, folder: Path) -> tuple[str, Path]:
 
 
 def start_import_job(
-    user: Any, uploaded_file: Any, options: Any = None, *, launch: bool = True
+    user: Any,
+    uploaded_file: Any,
+    options: Any = None,
+    *,
+    launch: bool = True,
+    kind: str = "people",
 ) -> ImportJob:
     """Store the upload, create the job and start it in the background after commit.
 
@@ -96,7 +120,7 @@ def start_import_job(
         if isinstance(options, importers.ImportOptions)
         else (importers.ImportOptions.parse(options))
     )
-    scope.require(user, importers.IMPORT, opts.scope_code or None)
+    scope.require(user, JOB_KINDS[kind][0], opts.scope_code or None)
     folder = upload_root() / uuid.uuid4().hex
     name, stored = _store(uploaded_file, folder)
     if stored.stat().st_size == 0:
@@ -105,7 +129,7 @@ def start_import_job(
         raise InvalidInput(_("The file is empty."), fields={"file": _("empty")})
     job = ImportJob.objects.create(
         user=user,
-        kind="people",
+        kind=kind,
         file_name=name,
         stored_path=str(stored),
         options=opts.as_dict(),
@@ -162,7 +186,7 @@ def run_job(job_id: int) -> ImportJob:
     ctx = context.RequestContext(request_id=context.new_request_id(), channel="job")
     try:
         with context.bound(ctx):
-            report = importers.import_people(
+            report = _runner(job.kind)(
                 job.stored_path,
                 actor=job.user,
                 options=importers.ImportOptions.parse(job.options),
@@ -196,9 +220,9 @@ def _finish(job: ImportJob, state: str, report: dict[str, Any]) -> None:
 # --- reading jobs -------------------------------------------------------------------------
 
 
-def visible_jobs(user: Any) -> QuerySet[ImportJob]:
-    """The user's own import jobs; an operator sees everyone's."""
-    jobs = ImportJob.objects.all()
+def visible_jobs(user: Any, kind: str = "people") -> QuerySet[ImportJob]:
+    """The user's own import jobs of a kind; an operator sees everyone's."""
+    jobs = ImportJob.objects.filter(kind=kind)
     if scope.is_operator(user):
         return jobs
     if not getattr(user, "is_authenticated", False) or not getattr(user, "pk", None):
@@ -206,9 +230,9 @@ def visible_jobs(user: Any) -> QuerySet[ImportJob]:
     return jobs.filter(user_id=user.pk)
 
 
-def get_job_for(user: Any, job_id: Any) -> ImportJob:
+def get_job_for(user: Any, job_id: Any, kind: str = "people") -> ImportJob:
     try:
-        return visible_jobs(user).get(pk=int(job_id))
+        return visible_jobs(user, kind).get(pk=int(job_id))
     except (ImportJob.DoesNotExist, TypeError, ValueError):
         raise NotFound() from None
 
@@ -231,10 +255,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def job_status(user: Any, job_id: Any) -> dict[str, Any]:
+def job_status(user: Any, job_id: Any, kind: str = "people") -> dict[str, Any]:
     """State, progress (done/total/unit/percent) and the report summary of a job the user
     may see (their own, or any for an operator); NotFound otherwise."""
-    job = get_job_for(user, job_id)
+    job = get_job_for(user, job_id, kind)
     done, total, unit = job.processed, job.total, "rows"
     if job.state in (ImportJob.State.QUEUED, ImportJob.State.RUNNING):
         found = _progress_of(job)
@@ -269,9 +293,9 @@ def _stopped_message() -> str:
     return _("The import stopped unexpectedly; nothing was written.")
 
 
-def job_report(user: Any, job_id: Any) -> tuple[str, bytes]:
+def job_report(user: Any, job_id: Any, kind: str = "people") -> tuple[str, bytes]:
     """(download name, XLSX bytes) of a finished job's report; NotFound before then."""
-    job = get_job_for(user, job_id)
+    job = get_job_for(user, job_id, kind)
     if not job.report_path or not Path(job.report_path).exists():
         raise NotFound()
     stem = Path(job.file_name).stem or "import"
