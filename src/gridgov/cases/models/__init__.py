@@ -8,6 +8,15 @@ the code says ``from gridgov.cases.models import Case``.
 from gridgov.cases.models.calendar import CalendarDay, WorkSchedule
 from gridgov.cases.models.catalogue import CaseClass, CaseKind, Responsibility, TimeUnit
 from gridgov.cases.models.components import Component, ComponentState
+from gridgov.cases.models.evaluation import (
+    CaseTally,
+    Decision,
+    EvaluationCount,
+    EvaluationSettings,
+    Grain,
+    PersonCount,
+    PersonRole,
+)
 from gridgov.cases.models.workflow import (
     Attachment,
     AttachmentPurpose,
@@ -30,8 +39,15 @@ __all__ = [
     "CaseEvent",
     "CaseKind",
     "CaseNumberCounter",
+    "CaseTally",
     "Component",
     "ComponentState",
+    "Decision",
+    "EvaluationCount",
+    "EvaluationSettings",
+    "Grain",
+    "PersonCount",
+    "PersonRole",
     "Postponement",
     "PostponementStatus",
     "Rating",
