@@ -1,0 +1,1 @@
+"""File exports, one module per concern (``gridgov.cases.exports.components``)."""

@@ -1,0 +1,1 @@
+"""File imports, one module per concern (``gridgov.cases.importers.components``)."""
