@@ -6,3 +6,12 @@ class CasesConfig(AppConfig):
     name = "gridgov.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        # Each concern hooks itself up (navigation, audit labels, signals) from its own
+        # page module; add a line per concern.
+        from gridgov.cases.views import catalogue
+        from gridgov.cases.views import components as component_pages
+
+        catalogue.register_web()
+        component_pages.register_web()

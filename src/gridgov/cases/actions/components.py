@@ -646,26 +646,31 @@ def restore_component(
     return _save(component, "components.restore", actor, before)
 
 
-@transaction.atomic
 def attach_component_photo(component_id: int, photo: Any, *, actor: Any) -> Any:
-    """Store a photo of the facility (the newest one is shown as its photo); type and
-    size are checked and location metadata stripped by ``cases.attachments``."""
+    """Store a photo of the facility (the newest one is shown as its photo); the type and
+    size are checked and location metadata stripped by ``cases.attachments``, and a file
+    written for a refused call is removed again."""
     from gridgov.cases import attachments
     from gridgov.cases.models import AttachmentPurpose
 
-    component = _editable(actor, component_id)
-    _refuse_retired(component)
-    attachment = attachments.store_photo(
-        photo, component=component, purpose=AttachmentPurpose.COMPONENT, actor=actor
-    )
-    Component.objects.filter(pk=component.pk).update(version=component.version + 1)
-    record(
-        "components.photo",
-        actor=actor,
-        obj=component,
-        grid_code=component.grid_code,
-        changes={"attachment_id": attachment.pk, "name": attachment.original_name},
-    )
+    with attachments.discarded_on_error(), transaction.atomic():
+        component = _editable(actor, component_id)
+        _refuse_retired(component)
+        prepared = attachments.prepare(photo, "photo")
+        if not prepared.is_image:
+            raise fail({"photo": _("a photo (JPEG, PNG or WebP) is needed")})
+        attachment = attachments.save(
+            prepared, component=component, purpose=AttachmentPurpose.COMPONENT, actor=actor
+        )
+        component.version += 1
+        component.save(update_fields=["version", "updated_at"])
+        record(
+            "components.photo",
+            actor=actor,
+            obj=component,
+            grid_code=component.grid_code,
+            changes={"attachment_id": attachment.pk, "name": attachment.original_name},
+        )
     return attachment
 
 

@@ -5,7 +5,10 @@
  *   <div class="gg-map"
  *        data-geojson-url="/api/…"     required: FeatureCollection to draw
  *        data-outline-url="/api/…"     optional: GeoJSON drawn as a dashed outline (the area)
- *        data-overlay-url="/api/…"     optional: GeoJSON drawn as thin lines over the areas
+ *        data-overlay-url="/api/…"     optional: GeoJSON drawn as thin lines over the areas;
+ *                                      its Point features (facilities) as dots in
+ *                                      properties.color, labelled, opening properties.url
+ *        data-overlay-label="…"        optional: the overlay's name in the legend
  *        data-focus-url="/api/…"       optional: GeoJSON whose bounds the map fits
  *        data-highlight="411302001001" optional: code of the feature given a strong outline
  *        data-tile-url="…{z}/{x}/{y}…" optional: tile URL template; empty = plain background
@@ -129,6 +132,22 @@
     return node;
   }
 
+  // A Point of the overlay: a small dot in its properties.color (a #rrggbb colour, else
+  // the border colour), its label as tooltip, a click opening its properties.url.
+  var HEX_COLOUR = /^#[0-9a-fA-F]{6}$/;
+  function overlayPoint(feature, latlng) {
+    var props = feature.properties || {};
+    var colour = HEX_COLOUR.test(props.color || "") ? props.color : BORDER;
+    var dot = L.circleMarker(latlng, {
+      radius: 6, weight: 1.5, color: "#ffffff", fillColor: colour, fillOpacity: 0.95,
+    });
+    var label = props.label || props.name || props.code || "";
+    if (label) dot.bindTooltip(textElement("span", "", label), { direction: "top" });
+    var url = safeUrl(props.url);
+    if (url) dot.on("click", function () { window.location.assign(url); });
+    return dot;
+  }
+
   function addLegend(map, count, hasHighlight, hasOutline, hasOverlay) {
     var legend = L.control({ position: "bottomleft" });
     legend.onAdd = function () {
@@ -138,7 +157,9 @@
       var keys = [];
       if (hasHighlight) keys.push(["highlight", t("mapSelected", "Selected")]);
       if (hasOutline) keys.push(["outline", t("mapOutline", "Outline of this area")]);
-      if (hasOverlay) keys.push(["overlay", t("mapOverlay", "Unit grids")]);
+      if (hasOverlay) {
+        keys.push(["overlay", typeof hasOverlay === "string" ? hasOverlay : t("mapOverlay", "Unit grids")]);
+      }
       keys.forEach(function (key) {
         var line = textElement("span", "", key[1]);
         line.insertBefore(textElement("i", "gg-map__swatch gg-map__swatch--" + key[0], ""), line.firstChild);
@@ -294,13 +315,18 @@
       // Lines only, and not clickable: a click still opens the area underneath.
       var overlay = results[3] ? L.geoJSON(asCollection(results[3]), {
         interactive: false,
-        style: { color: BORDER, weight: 0.8, opacity: 0.55, fill: false },
+        // Points keep the dot's own style (Leaflet applies ``style`` to every layer).
+        style: function (feature) {
+          var point = feature.geometry && feature.geometry.type === "Point";
+          return point ? {} : { color: BORDER, weight: 0.8, opacity: 0.55, fill: false };
+        },
+        pointToLayer: overlayPoint,
       }).addTo(map) : null;
       if (overlay) el.dataset.overlayCount = String(overlay.getLayers().length);
       var count = drawn.layers.length;
       addLegend(map, count, !!el.dataset.highlight && drawn.layers.some(function (l) {
         return l.feature.properties.code === el.dataset.highlight;
-      }), !!outline, !!overlay);
+      }), !!outline, overlay ? (el.dataset.overlayLabel || true) : false);
       fitLabels(map, drawn.layers);
       map.on("zoomend", function () { fitLabels(map, drawn.layers); });
       setStatus(el, "empty", count ? "" : t("mapEmpty", "No boundaries to show."));
