@@ -142,10 +142,6 @@ class CaseTally(models.Model):
     postponed = models.BooleanField(default=False)
     rating = models.CharField(max_length=12, blank=True)
     rated_on = models.DateField(null=True, blank=True)
-    # The deadline of the stage the case was in when last counted: the next action ends
-    # that stage and is judged against it (the case's own field already holds the next).
-    stage = models.CharField(max_length=12, blank=True)
-    stage_deadline = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"tally of case {self.case_id}"
