@@ -33,15 +33,20 @@ class Page:
 
 
 def clamp(page: int | str | None, page_size: int | str | None) -> tuple[int, int]:
+    """The page number and size to serve: a missing or malformed value gives the first
+    page and the default size; one out of range the nearest bound (never a refusal)."""
+    return (
+        _bounded(page, 1, MAX_PAGE),
+        _bounded(page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+    )
+
+
+def _bounded(value: int | str | None, default: int, highest: int) -> int:
     try:
-        number = min(MAX_PAGE, max(1, int(page or 1)))
+        number = default if value in (None, "") else int(value)
     except (TypeError, ValueError):
-        number = 1
-    try:
-        size = int(page_size or DEFAULT_PAGE_SIZE)
-    except (TypeError, ValueError):
-        size = DEFAULT_PAGE_SIZE
-    return number, min(max(1, size), MAX_PAGE_SIZE)
+        number = default
+    return min(highest, max(1, number))
 
 
 def paginate(qs: QuerySet | list, page: int | str | None = 1, page_size: Any = None) -> Page:

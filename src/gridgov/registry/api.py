@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any, Literal
 
-from django.db.models import Count
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status, UploadedFile
 
 from gridgov.accounts import scope
-from gridgov.api.schemas import ERRORS, PageOut, attributes, paged
+from gridgov.api.schemas import (
+    ERRORS,
+    PAGE,
+    PAGE_SIZE,
+    FeatureCollectionOut,
+    FeatureOut,
+    FeaturePropertiesOut,
+    attributes,
+    list_endpoint,
+    paged,
+)
 from gridgov.core.errors import InvalidInput
-from gridgov.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 from gridgov.registry import (
     actions,
     completeness,
@@ -55,8 +65,6 @@ router = Router(tags=["registry"])
 
 MAX_PK = 2**63 - 1  # the largest value a bigint key column holds
 ID = Path(..., ge=1, le=MAX_PK)
-PAGE = Query(1, ge=1, le=MAX_PAGE)
-PAGE_SIZE = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 CODE_RULES: dict[str, Any] = {
     "min_length": 4,
     "max_length": 15,
@@ -275,26 +283,16 @@ class CompletenessOut(Schema):
     )
 
 
-class ScoreFeaturePropertiesOut(Schema):
-    code: str
-    name: str
-    level: int
-    kind: str
-    url: str
-    label: str
+class ScoreFeaturePropertiesOut(FeaturePropertiesOut):
     score: float | None = None
 
 
-class ScoreFeatureOut(Schema):
-    type: str = "Feature"
-    id: str
-    geometry: dict[str, Any] | None = None
+class ScoreFeatureOut(FeatureOut):
     properties: ScoreFeaturePropertiesOut
 
 
-class ScoreFeatureCollectionOut(Schema):
-    type: str = "FeatureCollection"
-    features: list[ScoreFeatureOut]
+class ScoreFeatureCollectionOut(FeatureCollectionOut):
+    features: list[ScoreFeatureOut]  # type: ignore[assignment]
 
 
 class ProposedOut(Schema):
@@ -422,6 +420,11 @@ class PersonFilters(Schema):
     age_band: Literal["", "0-6", "7-17", "18-34", "35-59", "60-69", "70-79", "80+"] = ""
 
 
+class AddressFilters(Schema):
+    q: str = Field("", max_length=100, description="Part of the address")
+    grid: str = Field("", max_length=15, description="Region or grid code prefix")
+
+
 class PersonSearchIn(PersonFilters):
     """The list's filters and the exact numbers, sent in a body: a full number belongs in
     no URL (URLs end up in logs)."""
@@ -520,14 +523,6 @@ def _person_detail(request: HttpRequest, person_id: int) -> dict[str, Any]:
     }
 
 
-def _households(user: Any) -> Any:
-    return (
-        queries.visible_households(user)
-        .select_related("head")
-        .annotate(member_count=Count("members"))
-    )
-
-
 def _household_detail(request: HttpRequest, household_id: int) -> dict[str, Any]:
     household = queries.get_household_for(request.user, household_id)
     members = queries.visible_people(request.user).filter(household=household).order_by("pk")
@@ -539,19 +534,18 @@ def _household_detail(request: HttpRequest, household_id: int) -> dict[str, Any]
     }
 
 
-def _buildings(user: Any) -> Any:
-    return queries.visible_buildings(user).annotate(household_count=Count("households"))
-
-
 def _building_detail(request: HttpRequest, building_id: int) -> dict[str, Any]:
     building = queries.get_building_for(request.user, building_id)
-    households = _households(request.user).filter(building=building).order_by("unit", "room")
+    households = shaping.households_in(request.user, building)
     return {**building_out(building), "households": [household_out(h) for h in households]}
 
 
-def _set(payload: Schema, *exclude: str) -> dict[str, Any]:
-    """The fields the client sent (a PATCH changes only those)."""
-    return {k: v for k, v in payload.dict(exclude_unset=True).items() if k not in exclude}
+def _patch(update: Callable[..., Any], pk: int, request: HttpRequest, payload: Schema) -> None:
+    """Apply a PATCH with an ``update_<thing>`` action: only the fields the client sent,
+    refused (409) when the ``version`` it read is no longer the current one."""
+    fields = payload.dict(exclude_unset=True)
+    expected = fields.pop("version")
+    update(pk, actor=request.user, expected_version=expected, **fields)
 
 
 def _region_name(user: Any, code: str) -> str:
@@ -561,9 +555,10 @@ def _region_name(user: Any, code: str) -> str:
 # --- people -------------------------------------------------------------------------------
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/people",
-    response={200: PageOut[PersonOut], **ERRORS},
+    PersonOut,
     summary="People in my scope: search and filters (numbers masked)",
     url_name="registry_people",
 )
@@ -573,23 +568,26 @@ def list_people(
     page: int = PAGE,
     page_size: int = PAGE_SIZE,
 ) -> Any:
-    scope.require(request.user, queries.VIEW)
-    rows = shaping.people_list(request.user, **filters.dict())
-    return paged(rows, page, page_size, person_out)
+    return _people_page(request, filters, page, page_size)
 
 
-@router.post(
+@list_endpoint(
+    router,
     "/people/search",
-    response={200: PageOut[PersonOut], **ERRORS},
+    PersonOut,
+    method="POST",
     summary="People by the list's filters and by exact ID or phone number (in the body)",
     url_name="registry_people_search",
 )
 def search_people(
     request: HttpRequest, payload: PersonSearchIn, page: int = PAGE, page_size: int = PAGE_SIZE
 ) -> Any:
+    return _people_page(request, payload, page, page_size)
+
+
+def _people_page(request: HttpRequest, criteria: Schema, page: int, page_size: int) -> Any:
     scope.require(request.user, queries.VIEW)
-    rows = shaping.people_list(request.user, **payload.dict())
-    return paged(rows, page, page_size, person_out)
+    return paged(shaping.people_list(request.user, **criteria.dict()), page, page_size, person_out)
 
 
 @router.post(
@@ -621,9 +619,7 @@ def get_person(request: HttpRequest, person_id: int = ID) -> Any:
     url_name="registry_person_update",
 )
 def update_person(request: HttpRequest, payload: PersonPatchIn, person_id: int = ID) -> Any:
-    actions.update_person(
-        person_id, actor=request.user, expected_version=payload.version, **_set(payload, "version")
-    )
+    _patch(actions.update_person, person_id, request, payload)
     return _person_detail(request, person_id)
 
 
@@ -662,9 +658,10 @@ def add_tag(request: HttpRequest, payload: CareTagIn, person_id: int = ID) -> An
     return Status(201, tag_out(tag))
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/people/{person_id}/movements",
-    response={200: PageOut[MovementOut], **ERRORS},
+    MovementOut,
     summary="A person's movement history, newest first",
     url_name="registry_person_movements",
 )
@@ -690,9 +687,10 @@ def record_movement(request: HttpRequest, payload: MovementIn, person_id: int = 
 # --- tags ---------------------------------------------------------------------------------
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/tags",
-    response={200: PageOut[CareTagOut], **ERRORS},
+    CareTagOut,
     summary="Care tags in my scope (e.g. status=proposed: waiting for confirmation)",
     url_name="registry_tags",
 )
@@ -751,9 +749,10 @@ def propose_elderly(request: HttpRequest, payload: ProposeIn) -> Any:
 # --- movement -----------------------------------------------------------------------------
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/movements",
-    response={200: PageOut[MovementOut], **ERRORS},
+    MovementOut,
     summary="Movements under a region or grid, newest first",
     url_name="registry_movements",
 )
@@ -772,9 +771,10 @@ def list_movements(
     return paged(rows, page, page_size, movement_out)
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/arrivals",
-    response={200: PageOut[MovementOut], **ERRORS},
+    MovementOut,
     summary="Recent arrivals and moves into a grid (default: my grid, last 30 days)",
     url_name="registry_arrivals",
 )
@@ -810,8 +810,8 @@ def search(request: HttpRequest, payload: QuickSearchIn) -> Any:
         return {"people": [], "households": [], "buildings": []}
     by = _number_kind(term)
     people = shaping.people_list(request.user, **{by: term})[:SEARCH_LIMIT]
-    households = shaping.address_search(_households(request.user), q=term)
-    buildings = shaping.address_search(_buildings(request.user), q=term)
+    households = shaping.address_search(shaping.households_counted(request.user), q=term)
+    buildings = shaping.address_search(shaping.buildings_counted(request.user), q=term)
     return {
         "people": [person_out(p) for p in people],
         "households": [household_out(h) for h in households.order_by("pk")[:SEARCH_LIMIT]],
@@ -832,23 +832,22 @@ def _number_kind(term: str) -> str:
 # --- households ---------------------------------------------------------------------------
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/households",
-    response={200: PageOut[HouseholdOut], **ERRORS},
+    HouseholdOut,
     summary="Households in my scope, by address and region",
     url_name="registry_households",
 )
 def list_households(
     request: HttpRequest,
-    q: str = Query("", max_length=100, description="Part of the address"),
-    grid: str = Query("", max_length=15, description="Region or grid code prefix"),
+    filters: Query[AddressFilters],
     page: int = PAGE,
     page_size: int = PAGE_SIZE,
 ) -> Any:
-    scope.require(request.user, queries.VIEW)
-    rows = shaping.address_search(_households(request.user), q=q, grid=grid)
-    rows = shaping.mine_first(rows, request.user, "grid_code", "address", "pk")
-    return paged(rows, page, page_size, household_out)
+    return _address_page(
+        request, shaping.households_counted, filters, household_out, page, page_size
+    )
 
 
 @router.post(
@@ -881,12 +880,7 @@ def get_household(request: HttpRequest, household_id: int = ID) -> Any:
 def update_household(
     request: HttpRequest, payload: HouseholdPatchIn, household_id: int = ID
 ) -> Any:
-    actions.update_household(
-        household_id,
-        actor=request.user,
-        expected_version=payload.version,
-        **_set(payload, "version"),
-    )
+    _patch(actions.update_household, household_id, request, payload)
     return _household_detail(request, household_id)
 
 
@@ -905,23 +899,34 @@ def set_head(request: HttpRequest, payload: HeadIn, household_id: int = ID) -> A
 # --- buildings ----------------------------------------------------------------------------
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/buildings",
-    response={200: PageOut[BuildingOut], **ERRORS},
+    BuildingOut,
     summary="Buildings in my scope, by address and region",
     url_name="registry_buildings",
 )
 def list_buildings(
     request: HttpRequest,
-    q: str = Query("", max_length=100, description="Part of the address"),
-    grid: str = Query("", max_length=15, description="Region or grid code prefix"),
+    filters: Query[AddressFilters],
     page: int = PAGE,
     page_size: int = PAGE_SIZE,
 ) -> Any:
+    return _address_page(request, shaping.buildings_counted, filters, building_out, page, page_size)
+
+
+def _address_page(
+    request: HttpRequest,
+    visible: Callable[[Any], QuerySet],
+    filters: AddressFilters,
+    shape: Callable[[Any], dict[str, Any]],
+    page: int,
+    page_size: int,
+) -> Any:
+    """A page of households or buildings: the same filters and order as their pages."""
     scope.require(request.user, queries.VIEW)
-    rows = shaping.address_search(_buildings(request.user), q=q, grid=grid)
-    rows = shaping.mine_first(rows, request.user, "grid_code", "address", "pk")
-    return paged(rows, page, page_size, building_out)
+    rows = shaping.address_list(visible(request.user), request.user, **filters.dict())
+    return paged(rows, page, page_size, shape)
 
 
 @router.post(
@@ -952,12 +957,7 @@ def get_building(request: HttpRequest, building_id: int = ID) -> Any:
     url_name="registry_building_update",
 )
 def update_building(request: HttpRequest, payload: BuildingPatchIn, building_id: int = ID) -> Any:
-    actions.update_building(
-        building_id,
-        actor=request.user,
-        expected_version=payload.version,
-        **_set(payload, "version"),
-    )
+    _patch(actions.update_building, building_id, request, payload)
     return _building_detail(request, building_id)
 
 
@@ -1116,9 +1116,10 @@ def _parse_mapping(text: str) -> dict[str, Any]:
     return mapping
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/imports",
-    response={200: PageOut[JobListOut], **ERRORS},
+    JobListOut,
     summary="My import jobs, newest first",
     url_name="registry_imports",
 )

@@ -63,6 +63,36 @@ def _code_field(label: Any, max_length: int, **options: Any) -> forms.CharField:
     )
 
 
+def _record_number(label: Any, help_text: Any) -> forms.IntegerField:
+    """The number of another record (shown on its page), e.g. a household's building."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=1,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+def _id_number_field(**options: Any) -> forms.CharField:
+    return forms.CharField(
+        label=_("ID number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        **options,
+    )
+
+
+def _phone_field(label: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+
 def _coordinate(label: Any) -> forms.FloatField:
     return forms.FloatField(
         label=label, required=False, widget=forms.NumberInput(attrs={"step": "any"})
@@ -71,6 +101,10 @@ def _coordinate(label: Any) -> forms.FloatField:
 
 class VersionForm(forms.Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+# The fields of ``LocatedForm``, shown after a record's own fields.
+LOCATION = ["grid_code", "lon", "lat"]
 
 
 class LocatedForm(forms.Form):
@@ -140,18 +174,8 @@ class NumberSearchForm(forms.Form):
     """Exact search by ID or phone number, sent by POST so that a full number never lands
     in an address, the browser's history or a server log."""
 
-    id_number = forms.CharField(
-        label=_("ID number"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-    phone = forms.CharField(
-        label=_("Phone"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
+    id_number = _id_number_field()
+    phone = _phone_field(_("Phone"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -196,22 +220,19 @@ class BuildingForm(LocatedForm):
     address = forms.CharField(label=_("Address"), max_length=200)
     floors = forms.IntegerField(label=_("Floors"), required=False, min_value=1, max_value=300)
 
-    field_order = ["name", "address", "floors", "grid_code", "lon", "lat"]
+    field_order = ["name", "address", "floors", *LOCATION]
 
 
 class HouseholdForm(LocatedForm):
     address = forms.CharField(label=_("Address"), max_length=200)
-    building_id = forms.IntegerField(
-        label=_("Building number"),
-        required=False,
-        min_value=1,
-        help_text=_("The number shown on the building's page; the flat then lies in its grid."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    building_id = _record_number(
+        _("Building number"),
+        _("The number shown on the building's page; the flat then lies in its grid."),
     )
     unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
     room = forms.CharField(label=_("Room"), max_length=20, required=False)
 
-    field_order = ["address", "building_id", "unit", "room", "grid_code", "lon", "lat"]
+    field_order = ["address", "building_id", "unit", "room", *LOCATION]
 
 
 class SetHeadForm(forms.Form):
@@ -235,29 +256,16 @@ class PersonForm(LocatedForm):
     birth_date = _date_field(
         _("Birth date"), required=False, help_text=_("Taken from the ID number when empty.")
     )
-    id_number = forms.CharField(
-        label=_("ID number"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-        help_text=_("18 characters; checked, stored encrypted and shown masked."),
+    id_number = _id_number_field(
+        help_text=_("18 characters; checked, stored encrypted and shown masked.")
     )
-    phone = forms.CharField(
-        label=_("Phone"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
+    phone = _phone_field(_("Phone"))
     ethnicity = forms.CharField(label=_("Ethnicity"), required=False, max_length=20)
     hukou_code = _code_field(_("Household registration place"), 12, help_text=DIVISION_HELP)
     residence_type = forms.ChoiceField(label=_("Residence type"), choices=ResidenceType.choices)
     address = forms.CharField(label=_("Actual residence"), required=False, max_length=200)
-    household_id = forms.IntegerField(
-        label=_("Household number"),
-        required=False,
-        min_value=1,
-        help_text=_("The number shown on the household's page."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    household_id = _record_number(
+        _("Household number"), _("The number shown on the household's page.")
     )
     relation = forms.ChoiceField(
         label=_("Relation to head"), required=False, choices=_any("—", Relation.choices)
@@ -275,28 +283,32 @@ class PersonForm(LocatedForm):
         "address",
         "household_id",
         "relation",
-        "grid_code",
-        "lon",
-        "lat",
+        *LOCATION,
     ]
+    # Numbers are never put back into the form: empty means "unchanged".
+    NUMBERS = ("id_number", "phone")
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.editing = editing
         if editing:
             keep = _("Leave empty to keep the stored number.")
-            self.fields["id_number"].help_text = keep
-            self.fields["phone"].help_text = keep
+            for number in self.NUMBERS:
+                self.fields[number].help_text = keep
             # A move to another grid is a movement (it keeps the history), recorded on
             # the person's page, not an edit.
-            for name in ("grid_code", "lon", "lat"):
+            for name in LOCATION:
                 del self.fields[name]
+
+    @classmethod
+    def prefilled(cls) -> list[str]:
+        """The fields an edit form shows with the person's stored values."""
+        return [name for name in cls.field_order if name not in (*cls.NUMBERS, *LOCATION)]
 
     def changes(self, initial: dict[str, Any] | None = None) -> dict[str, Any]:
         data = super().changes(initial)
         if self.editing:
-            # Numbers are never put back into the form: empty means "unchanged".
-            for number in ("id_number", "phone"):
+            for number in self.NUMBERS:
                 if not data.get(number):
                     data.pop(number, None)
         return data
@@ -322,12 +334,7 @@ class CareTagForm(forms.Form):
         help_text=_("For the disabled group only."),
     )
     care_contact_name = forms.CharField(label=_("Care contact"), required=False, max_length=60)
-    care_contact_phone = forms.CharField(
-        label=_("Care contact phone"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
+    care_contact_phone = _phone_field(_("Care contact phone"))
     start_date = _date_field(_("Since"), required=False)
 
     def attributes(self) -> dict[str, str]:

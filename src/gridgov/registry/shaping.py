@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -78,6 +78,31 @@ def address_search(rows: QuerySet, q: str = "", grid: str = "") -> QuerySet:
     if grid:
         rows = rows.filter(grid_code__startswith=grid)
     return rows
+
+
+def households_counted(user: Any) -> QuerySet:
+    """The households the user may see, each with its building, head and ``member_count``."""
+    return (
+        queries.visible_households(user)
+        .select_related("building", "head")
+        .annotate(member_count=Count("members"))
+    )
+
+
+def households_in(user: Any, building: Any) -> QuerySet:
+    """The households of a building the user may see, by unit and room."""
+    return households_counted(user).filter(building=building).order_by("unit", "room", "pk")
+
+
+def buildings_counted(user: Any) -> QuerySet:
+    """The buildings the user may see, each with its ``household_count``."""
+    return queries.visible_buildings(user).annotate(household_count=Count("households"))
+
+
+def address_list(rows: QuerySet, user: Any, q: str = "", grid: str = "") -> QuerySet:
+    """The household or building list of the pages and the API: ``address_search`` with
+    the user's own grids first, then by grid and address."""
+    return mine_first(address_search(rows, q, grid), user, "grid_code", "address", "pk")
 
 
 def gap_sections(user: Any, grid_code: str) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
-from django.db.models import Case, Count, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -145,26 +145,13 @@ def person_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-PERSON_FORM_FIELDS = (
-    "name",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "hukou_code",
-    "residence_type",
-    "address",
-    "household_id",
-    "relation",
-)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     person = queries.get_person_for(request.user, person_id)
     scope.require(request.user, EDIT, person.grid_code)
-    initial = {name: getattr(person, name) for name in PERSON_FORM_FIELDS}
+    initial = {name: getattr(person, name) for name in forms.PersonForm.prefilled()}
     form = forms.PersonForm(
         request.POST or None, initial={**initial, "version": person.version}, editing=True
     )
@@ -395,20 +382,20 @@ def tag_end(request: HttpRequest, tag_id: int) -> HttpResponse:
 @require_GET
 @domain_errors
 def household_list(request: HttpRequest) -> HttpResponse:
+    return _address_list(request, shaping.households_counted, "registry/household_list.html")
+
+
+def _address_list(
+    request: HttpRequest, visible: Callable[[Any], QuerySet], template: str
+) -> HttpResponse:
+    """The household or building list: the same filters and order as the API's."""
     scope.require(request.user, VIEW)
     filters = forms.AddressFilterForm(request.GET or None)
-    rows = shaping.address_search(queries.visible_households(request.user), **filters.criteria())
-    rows = shaping.mine_first(
-        rows.select_related("building", "head").annotate(member_count=Count("members")),
-        request.user,
-        "grid_code",
-        "address",
-        "pk",
-    )
+    rows = shaping.address_list(visible(request.user), request.user, **filters.criteria())
     page = paginate(rows, request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
-        "registry/household_list.html",
+        template,
         {"filters": filters, "page": page, "can_edit": scope.has_capability(request.user, EDIT)},
     )
 
@@ -421,30 +408,35 @@ def _household_initial(request: HttpRequest) -> dict[str, Any]:
     return {}
 
 
-HOUSEHOLD_FORM_FIELDS = ("address", "building_id", "unit", "room", "grid_code", "lon", "lat")
-BUILDING_FORM_FIELDS = ("name", "address", "floors", "grid_code", "lon", "lat")
+def _building_initial(request: HttpRequest) -> dict[str, Any]:
+    return {"grid_code": request.GET.get("grid", "")}
 
 
 def _located_form_page(
     request: HttpRequest,
+    pk: int | None,
     *,
+    get: Callable[[Any, Any], Any],
     form_class: type[forms.LocatedForm],
     template: str,
-    obj: Any,
-    fields: tuple[str, ...],
     create: Callable[..., Any],
     update: Callable[..., Any],
     detail: str,
     list_name: str,
     created: str,
-    initial: dict[str, Any] | None = None,
+    initial: Callable[[HttpRequest], dict[str, Any]],
 ) -> HttpResponse:
-    """Create (``obj`` None) or edit a building or household: one form, one action."""
-    current = None
-    if obj is not None:
-        current = {name: getattr(obj, name) for name in fields}
-        initial = {**current, "version": obj.version}
-    form = form_class(request.POST or None, initial=initial)
+    """Create (``pk`` None) or edit a building or household: one form, one action."""
+    obj = None
+    if pk is None:
+        scope.require(request.user, EDIT)
+        current, form_initial = None, initial(request)
+    else:
+        obj = get(request.user, pk)
+        scope.require(request.user, EDIT, obj.grid_code)
+        current = {name: getattr(obj, name) for name in form_class.field_order or ()}
+        form_initial = {**current, "version": obj.version}
+    form = form_class(request.POST or None, initial=form_initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         if obj is None:
@@ -460,31 +452,27 @@ def _located_form_page(
         if ok:
             messages.success(request, created if obj is None else _("Changes saved."))
             return redirect(detail, saved.pk)
-    return render(request, template, {"form": form, "obj": obj}, status=_form_status(form, status))
+    cancel_url = reverse(detail, args=[obj.pk]) if obj is not None else reverse(list_name)
+    context = {"form": form, "obj": obj, "cancel_url": cancel_url}
+    return render(request, template, context, status=_form_status(form, status))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def household_form(request: HttpRequest, household_id: int | None = None) -> HttpResponse:
-    household = None
-    if household_id is None:
-        scope.require(request.user, EDIT)
-    else:
-        household = queries.get_household_for(request.user, household_id)
-        scope.require(request.user, EDIT, household.grid_code)
     return _located_form_page(
         request,
+        household_id,
+        get=queries.get_household_for,
         form_class=forms.HouseholdForm,
         template="registry/household_form.html",
-        obj=household,
-        fields=HOUSEHOLD_FORM_FIELDS,
         create=actions.create_household,
         update=actions.update_household,
         detail="registry:household_detail",
         list_name="registry:household_list",
         created=_("Household registered."),
-        initial=_household_initial(request) if household is None else None,
+        initial=_household_initial,
     )
 
 
@@ -543,46 +531,25 @@ def household_head(request: HttpRequest, household_id: int) -> HttpResponse:
 @require_GET
 @domain_errors
 def building_list(request: HttpRequest) -> HttpResponse:
-    scope.require(request.user, VIEW)
-    filters = forms.AddressFilterForm(request.GET or None)
-    rows = shaping.address_search(queries.visible_buildings(request.user), **filters.criteria())
-    rows = shaping.mine_first(
-        rows.annotate(household_count=Count("households")),
-        request.user,
-        "grid_code",
-        "address",
-        "pk",
-    )
-    page = paginate(rows, request.GET.get("page"), PAGE_SIZE)
-    return render(
-        request,
-        "registry/building_list.html",
-        {"filters": filters, "page": page, "can_edit": scope.has_capability(request.user, EDIT)},
-    )
+    return _address_list(request, shaping.buildings_counted, "registry/building_list.html")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def building_form(request: HttpRequest, building_id: int | None = None) -> HttpResponse:
-    building = None
-    if building_id is None:
-        scope.require(request.user, EDIT)
-    else:
-        building = queries.get_building_for(request.user, building_id)
-        scope.require(request.user, EDIT, building.grid_code)
     return _located_form_page(
         request,
+        building_id,
+        get=queries.get_building_for,
         form_class=forms.BuildingForm,
         template="registry/building_form.html",
-        obj=building,
-        fields=BUILDING_FORM_FIELDS,
         create=actions.create_building,
         update=actions.update_building,
         detail="registry:building_detail",
         list_name="registry:building_list",
         created=_("Building registered."),
-        initial={"grid_code": request.GET.get("grid", "")} if building is None else None,
+        initial=_building_initial,
     )
 
 
@@ -591,13 +558,7 @@ def building_form(request: HttpRequest, building_id: int | None = None) -> HttpR
 @domain_errors
 def building_detail(request: HttpRequest, building_id: int) -> HttpResponse:
     building = queries.get_building_for(request.user, building_id)
-    households = (
-        queries.visible_households(request.user)
-        .filter(building=building)
-        .select_related("head")
-        .annotate(member_count=Count("members"))
-        .order_by("unit", "room", "pk")
-    )
+    households = shaping.households_in(request.user, building)
     return render(
         request,
         "registry/building_detail.html",

@@ -13,9 +13,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 
-from gridgov.api.schemas import ERRORS, PageOut, paged
+from gridgov.api.schemas import (
+    ERRORS,
+    PAGE,
+    PAGE_SIZE,
+    FeatureCollectionOut,
+    list_endpoint,
+    paged,
+)
 from gridgov.core.errors import NotFound
-from gridgov.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from gridgov.territory import actions, codes, importers, queries
 from gridgov.territory.models import Region
 
@@ -55,27 +61,6 @@ class RegionDetailOut(RegionOut):
     path: list[PathItemOut] = Field(description="Ancestors from the city down")
     child_counts: list[LevelCountOut] = Field(description="Regions of each lower level")
     can_edit: bool
-
-
-class FeaturePropertiesOut(Schema):
-    code: str
-    name: str
-    level: int
-    kind: str
-    url: str
-    label: str
-
-
-class FeatureOut(Schema):
-    type: str = "Feature"
-    id: str
-    geometry: dict[str, Any] | None = None
-    properties: FeaturePropertiesOut
-
-
-class FeatureCollectionOut(Schema):
-    type: str = "FeatureCollection"
-    features: list[FeatureOut]
 
 
 class LocateOut(Schema):
@@ -175,8 +160,6 @@ def region_detail(user: Any, region: Region) -> dict[str, Any]:
 
 
 FEATURE_COLLECTION_BODY = Body(..., description="A GeoJSON FeatureCollection")
-PAGE = Query(1, ge=1, le=1_000_000)
-PAGE_SIZE = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
 class OutsideTerritory(NotFound):
@@ -186,11 +169,8 @@ class OutsideTerritory(NotFound):
 # --- reading ------------------------------------------------------------------------------
 
 
-@router.get(
-    "/regions",
-    response={200: PageOut[RegionOut], **ERRORS},
-    summary="Where my territory starts",
-    url_name="territory_roots",
+@list_endpoint(
+    router, "/regions", RegionOut, summary="Where my territory starts", url_name="territory_roots"
 )
 def list_roots(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE) -> Any:
     return paged(queries.scope_roots(request.user), page, page_size, region_payload)
@@ -207,9 +187,10 @@ def get_region(request: HttpRequest, code: str) -> Any:
     return region_detail(request.user, region)
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/regions/{code}/children",
-    response={200: PageOut[RegionOut], **ERRORS},
+    RegionOut,
     summary="Children of a region, searchable by name or code",
     url_name="territory_children",
 )

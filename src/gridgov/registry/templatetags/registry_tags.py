@@ -53,25 +53,38 @@ def get_item(mapping: Any, key: str) -> Any:
     return mapping.get(key) if hasattr(mapping, "get") else None
 
 
-# The registry's own sections: (key, label, URL name, capability), shown above its pages.
+# The registry's own sections: (label, URL name, capability), the tabs above its pages.
 SECTIONS = (
-    ("people", _("People"), "registry:person_list", "registry.view"),
-    ("households", _("Households"), "registry:household_list", "registry.view"),
-    ("buildings", _("Buildings"), "registry:building_list", "registry.view"),
-    ("arrivals", _("Arrivals"), "registry:arrivals", "registry.view"),
-    ("proposals", _("To confirm"), "registry:proposal_list", "registry.view"),
-    ("imports", _("Imports"), "registry:import_list", "registry.import"),
-    ("export", _("Export"), "registry:export", "registry.export"),
+    (_("People"), "registry:person_list", "registry.view"),
+    (_("Households"), "registry:household_list", "registry.view"),
+    (_("Buildings"), "registry:building_list", "registry.view"),
+    (_("Arrivals"), "registry:arrivals", "registry.view"),
+    (_("To confirm"), "registry:proposal_list", "registry.view"),
+    (_("Imports"), "registry:import_list", "registry.import"),
+    (_("Export"), "registry:export", "registry.export"),
 )
 
 
 @register.inclusion_tag("registry/includes/sections.html", takes_context=True)
-def registry_sections(context: template.Context, active: str) -> dict[str, Any]:
-    """The tabs of the registry pages the user may open, ``active`` marked."""
+def registry_sections(context: template.Context) -> dict[str, Any]:
+    """The tabs of the registry pages the user may open, the current page's marked."""
     user = context.get("user")
+    current = _current_view(context)
     tabs = []
-    for key, label, url_name, capability in SECTIONS:
+    for label, url_name, capability in SECTIONS:
         url = url_or_none(url_name)
         if url and scope.has_capability(user, capability):
-            tabs.append({"key": key, "label": label, "url": url, "active": key == active})
+            tabs.append({"label": label, "url": url, "active": url_name == current})
     return {"tabs": tabs}
+
+
+@register.simple_tag(takes_context=True)
+def section_label(context: template.Context) -> Any:
+    """The name of the current page's tab ("" on a page that has none)."""
+    current = _current_view(context)
+    return next((label for label, name, _capability in SECTIONS if name == current), "")
+
+
+def _current_view(context: template.Context) -> str:
+    match = getattr(context.get("request"), "resolver_match", None)
+    return match.view_name if match else ""

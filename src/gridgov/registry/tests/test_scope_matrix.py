@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from gridgov.registry import views
+from gridgov.registry import forms
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID, registry_state
 from gridgov.registry.tests.web_fixtures import (
     ID_NUMBER,
@@ -78,7 +78,7 @@ API_LIST_READS = [
 ]
 
 
-def as_posted(obj: Any, fields: tuple[str, ...], **changes: Any) -> dict[str, Any]:
+def as_posted(obj: Any, fields: Iterable[str], **changes: Any) -> dict[str, Any]:
     """What a browser sends from an edit form: every field as shown, some changed."""
     values = {name: getattr(obj, name) for name in fields}
     values.update(changes, version=obj.version)
@@ -89,7 +89,10 @@ def page_posts(r: Register) -> list[tuple[str, dict[str, Any]]]:
     """Every page form that changes something of the grid, with valid data."""
     p, h, b, t = r.person.pk, r.household.pk, r.building.pk, r.tag.pk
     return [
-        (f"/registry/people/{p}/edit/", as_posted(r.person, views.PERSON_FORM_FIELDS, name="改")),
+        (
+            f"/registry/people/{p}/edit/",
+            as_posted(r.person, forms.PersonForm.prefilled(), name="改"),
+        ),
         (f"/registry/people/{p}/status/", {"status": "moved_out", "date": TODAY}),
         (f"/registry/people/{p}/tags/", {"kind": "chronic"}),
         (f"/registry/people/{p}/movements/", {"kind": "departure", "date": TODAY}),
@@ -98,12 +101,12 @@ def page_posts(r: Register) -> list[tuple[str, dict[str, Any]]]:
         (f"/registry/tags/{t}/confirm/", {}),
         (
             f"/registry/households/{h}/edit/",
-            as_posted(r.household, views.HOUSEHOLD_FORM_FIELDS, address="改了"),
+            as_posted(r.household, forms.HouseholdForm.field_order, address="改了"),
         ),
         (f"/registry/households/{h}/head/", {"person_id": str(p)}),
         (
             f"/registry/buildings/{b}/edit/",
-            as_posted(r.building, views.BUILDING_FORM_FIELDS, name="改了"),
+            as_posted(r.building, forms.BuildingForm.field_order, name="改了"),
         ),
         ("/registry/proposals/elderly-alone/", {"code": GRID}),
         (
