@@ -22,13 +22,17 @@ def new_token() -> tuple[str, str, str]:
 
 
 def user_for_token(raw: str) -> Any:
-    """The active user a usable token belongs to, or None. Marks the token as used."""
+    """The user a usable token belongs to, or None — also while the account is inactive
+    or locked (a lock stops every way in, not just the login form). Marks the token as
+    used."""
     from gridgov.accounts.models import ApiToken
 
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     token = ApiToken.objects.select_related("user").filter(token_hash=hash_token(raw)).first()
-    if token is None or not token.is_usable or not token.user.is_active:
+    if token is None or not token.is_usable:
+        return None
+    if not token.user.is_active or token.user.is_locked:
         return None
     now = timezone.now()
     # Touch at most once a minute so busy clients do not write on every request.

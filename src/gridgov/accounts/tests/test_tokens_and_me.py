@@ -62,6 +62,24 @@ def test_deactivated_users_token_is_refused(worker):
     assert_unauthenticated(bearer(raw).get("/api/v1/me"))
 
 
+def test_locked_users_token_is_refused_until_unlocked(worker, county_admin, settings):
+    token, raw = actions.create_token(actor=worker, name="x")
+    for _ in range(settings.GRIDGOV_LOGIN_MAX_FAILURES):
+        Client().post("/accounts/login/", {"username": "worker302", "password": "wrong"})
+    worker.refresh_from_db()
+    assert worker.is_locked
+    assert_unauthenticated(bearer(raw).get("/api/v1/me"))
+    created = bearer(raw).post(
+        "/api/v1/tokens", {"name": "another"}, content_type="application/json"
+    )
+    assert_unauthenticated(created)
+    assert list(ApiToken.objects.filter(user=worker)) == [token]
+    token.refresh_from_db()
+    assert token.last_used_at is None  # a refused token is not marked as used
+    actions.unlock_user(worker.pk, actor=county_admin)
+    assert bearer(raw).get("/api/v1/me").status_code == 200
+
+
 def test_token_expiry_defaults_to_setting(worker, settings):
     token, _raw = actions.create_token(actor=worker, name="x")
     expected = timezone.now() + timedelta(days=settings.GRIDGOV_API_TOKEN_DAYS)
