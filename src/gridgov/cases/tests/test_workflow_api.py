@@ -9,16 +9,17 @@ from django.test import Client
 
 from gridgov.accounts.models import User
 from gridgov.cases.models import Case, Stage
-from gridgov.cases.tests.workflow_fixtures import (  # noqa: F401 - fixtures
+from gridgov.cases.tests.workflow_fixtures import (
     GRID,
     POINT,
     World,
     _english,
     _fresh_locate_index,
     _media,
-    photo,
     world,
 )
+
+__all__ = ["_english", "_fresh_locate_index", "_media", "world"]
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/cases"
