@@ -187,10 +187,15 @@ def _ended_clock(case: Case, move: Move) -> dict[str, Any]:
     return _on_time(case.stage_deadline, move.now)
 
 
+def _iso(moment: dt.datetime) -> str:
+    """A time in event data: ISO 8601 in UTC, whatever zone it was computed in."""
+    return moment.astimezone(dt.UTC).isoformat()
+
+
 def _on_time(due: dt.datetime | None, at: dt.datetime) -> dict[str, Any]:
     if due is None:
         return {}
-    return {"due": due.isoformat(), "on_time": at <= due}
+    return {"due": _iso(due), "on_time": at <= due}
 
 
 def _actor_user(actor: Any) -> User | None:
@@ -774,7 +779,7 @@ def dispatch_case(
             data={
                 "department": chosen.pk,
                 "suggested": case.suggested_department_id,
-                "deadline": case.deadline.isoformat() if case.deadline else None,
+                "deadline": _iso(case.deadline) if case.deadline else None,
             },
             changes={"department": chosen.code},
         )
@@ -859,11 +864,11 @@ def decide_postponement(
         if approve:
             case.postponement_count += 1
             if case.deadline is not None:
-                data["from"] = case.deadline.isoformat()
+                data["from"] = _iso(case.deadline)
                 case.deadline = calendar.deadline(
                     case.deadline, postponement.amount, postponement.unit
                 )
-                data["to"] = case.deadline.isoformat()
+                data["to"] = _iso(case.deadline)
         _commit(case, move, note=note, department=case.department, data=data)
     return postponement
 
@@ -1080,7 +1085,7 @@ def _escalate(case: Case, actor: Any, now: dt.datetime) -> None:
         bump=False,
         notify=False,
         department=case.department if case.stage in machine.DISPOSAL_STAGES else None,
-        data={"due": due.isoformat(), "to": who, "overdue_s": int((now - due).total_seconds())},
+        data={"due": _iso(due), "to": who, "overdue_s": int((now - due).total_seconds())},
     )
     recipients = who if who != LEADERS or _audience(case, LEADERS) else SUPERVISION
     _deliver(case, recipients, MessageKind.ALERT, _ESCALATION_SUBJECT)
