@@ -562,7 +562,13 @@ def _relocation(component: Component, changes: Mapping[str, Any]) -> dict[str, A
         return {}
     lon = changes.get("lon", component.lon)
     lat = changes.get("lat", component.lat)
-    moved_point = ("lon" in changes or "lat" in changes) and "grid_code" not in changes
+    # A new point without a grid code is located again; cleared coordinates keep the grid.
+    moved_point = (
+        ("lon" in changes or "lat" in changes)
+        and "grid_code" not in changes
+        and lon is not None
+        and lat is not None
+    )
     grid = None if moved_point else changes.get("grid_code", component.grid_code)
     grid_code, lon_f, lat_f = locate(grid, lon, lat)
     return {"grid_code": grid_code, "lon": lon_f, "lat": lat_f}

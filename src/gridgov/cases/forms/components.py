@@ -163,7 +163,7 @@ class ComponentForm(forms.Form):
         """The values for the action: all of them on create, the changed ones on edit."""
         data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
         for text in ("owner", "maintainer", "data_source", "note", "component_id", "grid_code"):
-            if data.get(text) is None:
+            if text in data and data[text] is None:
                 data[text] = ""
         if current is None:
             return data

@@ -437,7 +437,7 @@ def import_components(
                     },
                 )
         if progress:
-            progress(source.progress(), source.size, source.unit, force=True)
+            progress(source.progress(), source.size, source.unit)
     report.grids = len({r.grid_code for r in rows if r.grid_code}) if report.written else 0
     report.seconds = time.perf_counter() - started
     return report

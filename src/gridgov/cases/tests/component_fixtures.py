@@ -24,6 +24,7 @@ from gridgov.territory import locating
 from gridgov.territory.models import Region
 
 TOWNSHIP = "411302001"
+COMMUNITY = "411302001001"  # 河街社区
 GRID = "411302001001001"  # lon 112.400–112.425, lat 33.05–33.10
 GRID_2 = "411302001001002"  # lon 112.425–112.450, lat 33.05–33.10
 SIBLING_TOWNSHIP = "411302002"
