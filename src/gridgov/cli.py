@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "gridgov.accounts.cli",
     "gridgov.audit.cli",
     "gridgov.registry.cli",
+    "gridgov.cases.cli",
 )
 
 

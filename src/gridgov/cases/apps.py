@@ -10,8 +10,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # Each concern hooks itself up (navigation, audit labels, signals) from its own
         # page module; add a line per concern.
-        from gridgov.cases.views import catalogue
+        from gridgov.cases.views import calendar, catalogue
         from gridgov.cases.views import components as component_pages
 
+        calendar.register_web()
         catalogue.register_web()
         component_pages.register_web()

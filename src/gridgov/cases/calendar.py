@@ -138,6 +138,14 @@ class DayRuling:
         return self.date.weekday() >= 5
 
     @property
+    def kind(self) -> str:
+        """How a wall calendar shows it: "workday", "weekend", "holiday" (a named day off,
+        or a day off on a weekday) or "adjusted" (a working Saturday or Sunday)."""
+        if self.is_workday:
+            return "adjusted" if self.is_weekend else "workday"
+        return "holiday" if self.name_key or not self.is_weekend else "weekend"
+
+    @property
     def adjusted(self) -> bool:
         """A working Saturday or Sunday (调休上班), or a holiday on a weekday."""
         return self.is_workday == self.is_weekend

@@ -249,6 +249,8 @@ def remove_calendar_day(day: Any, *, actor: Any, version: Any = None) -> None:
 
 @dataclass
 class CalendarImport:
+    first: dt.date
+    last: dt.date
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -256,6 +258,10 @@ class CalendarImport:
     @property
     def total(self) -> int:
         return self.created + self.updated + self.unchanged
+
+    @property
+    def first_year(self) -> int:
+        return self.first.year
 
 
 def _csv_text(source: str | bytes | Iterable[str]) -> str:
@@ -290,8 +296,9 @@ def parse_calendar_csv(source: str | bytes | Iterable[str]) -> dict[dt.date, dic
             break
         _parse_row(number, [*cells, "", ""][:3], parsed, errors)
     if errors:
+        bad_rows = len({error["row"] for error in errors})
         raise InvalidInput(
-            _("%(n)d rows of the file are not valid; nothing was imported.") % {"n": len(errors)},
+            _("%(n)d rows of the file are not valid; nothing was imported.") % {"n": bad_rows},
             details={"errors": errors},
         )
     if not parsed:
@@ -336,10 +343,11 @@ def import_calendar_days(
     queries.require_editor(actor)
     rows = parse_calendar_csv(source)
     note = _text(note, "note")
-    existing = {
-        row.date: row for row in CalendarDay.objects.select_for_update().filter(date__in=rows)
-    }
-    result, new, changed = CalendarImport(), [], []
+    locked = CalendarDay.objects.select_for_update().filter(date__in=list(rows))
+    existing = {row.date: row for row in locked}
+    result = CalendarImport(first=min(rows), last=max(rows))
+    new: list[CalendarDay] = []
+    changed: list[CalendarDay] = []
     editor = actor if getattr(actor, "pk", None) else None
     for date, values in sorted(rows.items()):
         row = existing.get(date)
@@ -368,8 +376,8 @@ def import_calendar_days(
             "created": result.created,
             "updated": result.updated,
             "unchanged": result.unchanged,
-            "first": min(rows).isoformat(),
-            "last": max(rows).isoformat(),
+            "first": result.first.isoformat(),
+            "last": result.last.isoformat(),
         },
     )
     return result

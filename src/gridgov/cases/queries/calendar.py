@@ -118,6 +118,48 @@ class MonthView:
 
 
 @dataclass
+class Period:
+    """Consecutive days with one ruling and one name: a holiday, or a worked weekend day."""
+
+    first: dt.date
+    last: dt.date
+    name: str
+    is_workday: bool
+    from_table: bool
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def periods_of(days: list[DayRuling]) -> list[Period]:
+    """The year's holidays and adjusted working days, runs of equal days joined."""
+    found: list[Period] = []
+    for day in days:
+        if day.kind not in ("holiday", "adjusted"):
+            continue
+        last = found[-1] if found else None
+        if (
+            last is not None
+            and last.last + dt.timedelta(days=1) == day.date
+            and (last.name, last.is_workday) == (day.name, day.is_workday)
+        ):
+            last.last = day.date
+            last.from_table = last.from_table or day.source == calendar.Source.TABLE
+        else:
+            found.append(
+                Period(
+                    day.date,
+                    day.date,
+                    day.name,
+                    day.is_workday,
+                    day.source == calendar.Source.TABLE,
+                )
+            )
+    return found
+
+
+@dataclass
 class YearView:
     year: int
     days: list[DayRuling]
@@ -138,6 +180,10 @@ class YearView:
     @property
     def workday_count(self) -> int:
         return sum(d.is_workday for d in self.days)
+
+    @property
+    def periods(self) -> list[Period]:
+        return periods_of(self.days)
 
     @property
     def overrides(self) -> list[DayRuling]:
@@ -186,9 +232,13 @@ def calendar_days_for(user: Any, year: int | None = None) -> QuerySet[CalendarDa
     return rows
 
 
-def get_calendar_day_for(user: Any, day: Any) -> CalendarDay:
+def calendar_day_or_none(user: Any, day: Any) -> CalendarDay | None:
     require_reader(user)
-    found = CalendarDay.objects.filter(date=parse_date(day)).first()
+    return CalendarDay.objects.filter(date=parse_date(day)).first()
+
+
+def get_calendar_day_for(user: Any, day: Any) -> CalendarDay:
+    found = calendar_day_or_none(user, day)
     if found is None:
         raise NotFound()
     return found
