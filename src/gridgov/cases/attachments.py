@@ -93,20 +93,20 @@ def _read(file: Any, field: str) -> bytes:
     """The file's bytes, refusing it as soon as it is larger than the limit."""
     limit = max_bytes()
     if getattr(file, "size", None) is not None and file.size > limit:
-        raise _too_big(file, field, limit)
+        raise _too_big(file, field)
     if hasattr(file, "seek"):
         file.seek(0)
     data = file.read(limit + 1)
     if len(data) > limit:
-        raise _too_big(file, field, limit)
+        raise _too_big(file, field)
     return bytes(data)
 
 
-def _too_big(file: Any, field: str, limit: int) -> InvalidInput:
+def _too_big(file: Any, field: str) -> InvalidInput:
     return _refuse(
         field,
         _("%(name)s is larger than %(mb)s MB")
-        % {"name": _name(file), "mb": f"{limit / 1024 / 1024:g}"},
+        % {"name": _name(file), "mb": f"{float(settings.GRIDGOV_ATTACHMENT_MAX_MB):g}"},
     )
 
 

@@ -8,7 +8,8 @@ to ``GRIDGOV_HOME/data_key`` (both 0600, each replaced atomically), and re-encry
 A current key set in the environment cannot be replaced from here: the run then says
 which new key and which retired keys to configure.
 
-Re-encryption walks each table holding encrypted numbers (people, care tags) by primary
+Re-encryption walks each table holding encrypted numbers (people, care tags, the
+reporter's phone on cases) by primary
 key in batches; each batch is one transaction that locks its rows, decrypts with the row's
 key, seals again under the current key and recomputes the look-up hashes. Rows written
 meanwhile by servers still on the old key are picked up by the next run: the work left is
@@ -31,6 +32,8 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts import scope
 from gridgov.audit.actions import record
+from gridgov.cases import privacy as case_privacy
+from gridgov.cases.models import Case
 from gridgov.core import crypto
 from gridgov.core.errors import DomainError, PermissionDenied
 from gridgov.registry import privacy
@@ -63,6 +66,7 @@ def _reseal_tag(tag: CareTag) -> dict[str, Any]:
 TABLES: tuple[tuple[type[models.Model], Callable[[Any], dict[str, Any]]], ...] = (
     (Person, _reseal_person),
     (CareTag, _reseal_tag),
+    (Case, case_privacy.reseal),
 )
 
 
