@@ -119,9 +119,10 @@ def field_label(field: str) -> str:
     """The translated name of a component field ("grid_code" → "grid code")."""
     name = field.removesuffix("_id") if field != "component_id" else field
     try:
-        return str(Component._meta.get_field(name).verbose_name)
+        found = Component._meta.get_field(name)
     except Exception:  # a field that is not a model field: its own name
         return field
+    return str(getattr(found, "verbose_name", field))
 
 
 def fail(problems: Mapping[str, Any] | Problems) -> InvalidInput:
@@ -154,7 +155,8 @@ class References:
             self._classes = {c.code: c for c in minors.select_related("parent")}
             for c in self._classes.values():
                 self._class_names.setdefault(c.name, []).append(c)
-                self._class_names.setdefault(f"{c.parent.name}/{c.name}", []).append(c)
+                major = c.parent.name if c.parent else ""
+                self._class_names.setdefault(f"{major}/{c.name}", []).append(c)
         return self._classes
 
     def case_class(self, value: Any, problems: Problems, *, field: str = "case_class") -> Any:

@@ -83,7 +83,9 @@ class ComponentFilters(Schema):
     q: str = Field("", max_length=100, description="Start of the ID, or part of the name")
     class_code: str = Field("", max_length=4, pattern=r"^\d*$", description="01 or 0101")
     state: StateName | None = None
-    code: str = Field("", description="Territory node (code prefix)", **CODE_RULES)
+    code: str = Field(
+        "", max_length=15, pattern=r"^\d*$", description="Territory node (code prefix)"
+    )
     department: int | None = Field(None, ge=1, le=MAX_PK, description="Competent department")
     retired: Literal["no", "yes", "all"] = Field("no", description="Retired components")
 

@@ -546,7 +546,7 @@ def _write(rows: list[Row], actor: Any, report: ImportReport) -> None:
     new = [
         Component(
             component_id=r.component_id,
-            grid_code=r.grid_code,
+            grid_code=r.grid_code or "",
             changed_on=r.values.pop("changed_on", None) or today,
             **{"state": ComponentState.INTACT, **r.values},
         )

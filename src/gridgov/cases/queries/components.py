@@ -25,13 +25,13 @@ VIEW = "components.view"
 MAP_LIMIT = 3000  # features one map request carries; more is refused (narrow the area)
 MAP_MAX = 10000
 # Marker colours per state on maps (and badges' tones in pages).
-STATE_COLOURS = {
+STATE_COLOURS: dict[str, str] = {
     ComponentState.INTACT: "#3f9f6b",
     ComponentState.DAMAGED: "#f0b429",
     ComponentState.LOST: "#d64545",
     ComponentState.OCCUPIED: "#7b61c9",
 }
-STATE_TONES = {
+STATE_TONES: dict[str, str] = {
     ComponentState.INTACT: "success",
     ComponentState.DAMAGED: "warning",
     ComponentState.LOST: "danger",

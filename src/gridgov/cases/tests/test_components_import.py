@@ -166,7 +166,7 @@ def test_import_needs_components_edit(ctx: Ctx, tmp_path: Path) -> None:
 
 def _export(ctx: Ctx, fmt: str, code: str = TOWNSHIP) -> bytes:
     content = exports.export_components(ctx.township, code, fmt)
-    return content if isinstance(content, bytes) else b"".join(content)
+    return content if isinstance(content, bytes) else b"".join(list(content))
 
 
 def test_geojson_round_trip(ctx: Ctx, tmp_path: Path) -> None:
@@ -265,7 +265,9 @@ def test_export_is_scoped(ctx: Ctx) -> None:
         exports.export_components(ctx.sibling, TOWNSHIP, "csv")
     with pytest.raises(InvalidInput):
         exports.export_components(ctx.township, TOWNSHIP, "pdf")
-    rows = b"".join(exports.export_components(ctx.supervision, COUNTY, "csv")).decode("utf-8-sig")
+    exported = exports.export_components(ctx.supervision, COUNTY, "csv")
+    assert not isinstance(exported, bytes)  # CSV streams
+    rows = b"".join(exported).decode("utf-8-sig")
     assert rows.count("\n") == 2
 
 

@@ -49,9 +49,9 @@ def page(name: str, *args: Any) -> str:
     return reverse(f"cases:{name}", args=args or None)
 
 
-def inventory() -> list[tuple[Any, ...]]:
+def inventory() -> list[Any]:
     """Everything a refused call must leave alone."""
-    rows = list(Component.objects.order_by("pk").values_list())
+    rows: list[Any] = list(Component.objects.order_by("pk").values_list())
     return [*rows, AuditEvent.objects.count(), Attachment.objects.count()]
 
 
@@ -363,7 +363,7 @@ def test_api_import_job_and_export(client: Client, ctx: Ctx, tmp_path: Path, set
     )
     exported = client.get(api("cases_component_export") + f"?code={TOWNSHIP}&format=geojson")
     assert exported.status_code == 200 and exported["Content-Type"] == "application/geo+json"
-    assert b"".join(exported.streaming_content).count(b'"Feature"') == 1
+    assert exported.getvalue().count(b'"Feature"') == 1
 
 
 def test_import_pages(client: Client, ctx: Ctx, tmp_path: Path, settings: Any) -> None:
@@ -393,7 +393,7 @@ def test_export_page(client: Client, ctx: Ctx, located: Component) -> None:
     assert not AuditEvent.objects.filter(action="components.export").exists()
     response = as_user(client, ctx.worker).post(page("component_export"), data)
     assert response.status_code == 200
-    assert located.component_id in b"".join(response.streaming_content).decode("utf-8-sig")
+    assert located.component_id in response.getvalue().decode("utf-8-sig")
 
 
 def test_region_panel(client: Client, ctx: Ctx, located: Component) -> None:

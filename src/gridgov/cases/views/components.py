@@ -92,7 +92,9 @@ def map_urls(code: str, *, class_code: str = "", state: str = "") -> dict[str, s
     """What a components map draws: the node's children (or the grid itself) as areas,
     the node as outline, the located components in use as the overlay."""
     level = codes.level_of(code)
-    query = {"code": code, **({"class_code": class_code} if class_code else {})}
+    query = {"code": code}
+    if class_code:
+        query["class_code"] = class_code
     if state:
         query["state"] = state
     areas = "territory_boundary_geojson" if level == codes.GRID else "territory_children_geojson"
@@ -109,8 +111,11 @@ def _home_code(user: Any) -> str:
     return prefixes[0] if len(prefixes) == 1 else ""
 
 
-def _region_name(code: str) -> str:
-    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
+def _without_page(request: HttpRequest) -> str:
+    """The list's query string without its page number (for links keeping the filters)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -144,7 +149,7 @@ def component_list(request: HttpRequest) -> HttpResponse:
             "map": map_context,
             "map_code": code,
             "can_edit": scope.has_capability(user, EDIT),
-            "export_query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
+            "export_query": _without_page(request),
         },
     )
 
@@ -301,14 +306,15 @@ def component_retire(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @domain_errors
 def component_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    version = request.POST.get("version") or None
+    version = request.POST.get("version", "")
+    expected = int(version) if version.isdigit() else None
     return _post_on_detail(
         request,
         pk,
         django_forms.Form,
         "restore_form",
         lambda c, _data: actions.restore_component(
-            c.pk, actor=request.user, expected_version=version
+            c.pk, actor=request.user, expected_version=expected
         ),
         _("Component restored to the inventory."),
     )
