@@ -10,6 +10,8 @@ Commands that change something act as the system actor on the audit "cli" channe
     gridgov calendar unset 2027-02-14
     gridgov calendar import holidays-2027.csv
     gridgov calendar deadline "2026-09-30 10:00" 3 working_days
+    gridgov components import covers.csv --skip-invalid --report report.xlsx
+    gridgov components export --scope 411302001 --format geojson
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from gridgov.cases.workflow_cli import register_workflow
 
     register_workflow(sub)
+    from gridgov.cases.components_cli import register_components
+
+    register_components(sub)
 
 
 # --- calendar -----------------------------------------------------------------------------
