@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from gridgov.cases.workflow_cli import register_workflow
 
     register_workflow(sub)
+    from gridgov.cases.catalogue_cli import register_catalogue
+
+    register_catalogue(sub)  # adds to the "cases" group, so after the workflow's
     from gridgov.cases.components_cli import register_components
 
     register_components(sub)

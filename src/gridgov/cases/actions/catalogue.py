@@ -80,7 +80,8 @@ def _fail(fields: Mapping[str, Any]) -> InvalidInput:
         name, reason = next(iter(fields.items()))
         message = _("%(field)s: %(reason)s") % {"field": field_label(name), "reason": reason}
     else:
-        message = _("Please correct the marked fields.")
+        labels = "、".join(field_label(name) for name in fields)
+        message = _("Please correct these fields: %(fields)s.") % {"fields": labels}
     return InvalidInput(message, fields=dict(fields))
 
 
@@ -764,7 +765,7 @@ class _ImportRun:
             errors["department"] = _("no department has this code")
         elif not department.is_active:
             errors["department"] = _("this department is no longer active")
-        else:
+        elif "region_code" not in errors:
             _serves(department, code, errors)
         note = _text(values.get("note", ""), "note", 200, errors)
         if not errors and case_class is not None:

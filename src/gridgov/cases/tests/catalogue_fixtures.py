@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from gridgov.accounts.models import Department, User
 from gridgov.audit.models import AuditEvent
@@ -26,7 +27,9 @@ SIBLING_GRID = "411303001001001"  # 七一社区第1网格, in 卧龙区
 
 def minor(service_code: str) -> CaseClass:
     """A seeded minor class by its service code (C0102: sewage manhole cover)."""
-    return CaseClass.objects.get(kind={"C": "component", "E": "event"}[service_code[0]], code=service_code[1:])
+    return CaseClass.objects.get(
+        kind={"C": "component", "E": "event"}[service_code[0]], code=service_code[1:]
+    )
 
 
 @dataclass
@@ -49,6 +52,13 @@ class Catalogue:
         return Responsibility.objects.create(
             case_class=minor(service_code), region_code=region_code, department=department, **fields
         )
+
+
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    """Messages of direct calls in English, so tests can read them."""
+    with translation.override("en"):
+        yield
 
 
 def _department(code: str, name: str, region: Region) -> Department:

@@ -20,10 +20,11 @@ from gridgov.cases.tests.catalogue_fixtures import (
     TOWNSHIP,
     Catalogue,
     cat,
+    english,
     minor,
 )
 
-__all__ = ["cat"]
+__all__ = ["cat", "english"]
 
 pytestmark = pytest.mark.django_db
 

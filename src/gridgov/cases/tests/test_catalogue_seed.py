@@ -10,11 +10,11 @@ from gridgov.cases import seed
 from gridgov.cases.actions import catalogue as actions
 from gridgov.cases.models import CaseClass, TimeUnit
 from gridgov.cases.queries import catalogue as queries
-from gridgov.cases.tests.catalogue_fixtures import Catalogue, cat, minor, state
+from gridgov.cases.tests.catalogue_fixtures import Catalogue, cat, english, minor, state
 from gridgov.core.errors import PermissionDenied
 from gridgov.core.system import SYSTEM
 
-__all__ = ["cat"]
+__all__ = ["cat", "english"]
 
 pytestmark = pytest.mark.django_db
 

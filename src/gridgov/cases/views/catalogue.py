@@ -19,20 +19,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
-from gridgov.accounts.viewutils import domain_errors, run_action
+from gridgov.accounts.viewutils import domain_errors
 from gridgov.cases.actions import catalogue as actions
 from gridgov.cases.forms import catalogue as forms
 from gridgov.cases.models import Responsibility
 from gridgov.cases.queries import catalogue as queries
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 from gridgov.core.paging import paginate
-from gridgov.registry.views import file_response
+from gridgov.registry.views import act, file_response
 
 CLASS_PAGE_SIZE = 100
 PAGE_SIZE = 30
 
 
-def _form_status(form: Any) -> int:
+def _form_status(form: Any, status: int = 200) -> int:
+    """The status to show a form again with: the action's refusal (409, 422), else 422
+    for errors the form found itself, else 200."""
+    if status != 200:
+        return status
     return 422 if form.errors else 200
 
 
@@ -96,8 +100,9 @@ def class_create(request: HttpRequest) -> HttpResponse:
     form = forms.ClassForm(
         request.POST or None, departments=departments, initial=request.GET.dict() or None
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
-        ok, cls = run_action(
+        ok, cls, status = act(
             form, lambda: actions.create_class(actor=request.user, **form.changes())
         )
         if ok:
@@ -107,7 +112,7 @@ def class_create(request: HttpRequest) -> HttpResponse:
         request,
         "cases/catalogue/class_form.html",
         {"form": form, "cls": None, "tabs": _tabs(request, "classes")},
-        status=_form_status(form),
+        status=_form_status(form, status),
     )
 
 
@@ -133,8 +138,9 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
         departments=queries.departments_for_choice(request.user),
         case_class=cls,
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
-        ok, _cls = run_action(
+        ok, _cls, status = act(
             form,
             lambda: actions.update_class(
                 cls.pk,
@@ -150,7 +156,7 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
         request,
         "cases/catalogue/class_form.html",
         {"form": form, "cls": cls, "tabs": _tabs(request, "classes")},
-        status=_form_status(form),
+        status=_form_status(form, status),
     )
 
 
@@ -252,8 +258,9 @@ def responsibility_create(request: HttpRequest) -> HttpResponse:
         classes=queries.active_minor_classes(),
         departments=queries.departments_for_choice(request.user),
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
-        ok, _row = run_action(
+        ok, _row, status = act(
             form, lambda: actions.add_responsibility(actor=request.user, **form.changes())
         )
         if ok:
@@ -263,7 +270,7 @@ def responsibility_create(request: HttpRequest) -> HttpResponse:
         request,
         "cases/catalogue/responsibility_form.html",
         {"form": form, "row": None, "tabs": _tabs(request, "responsibilities")},
-        status=_form_status(form),
+        status=_form_status(form, status),
     )
 
 
@@ -286,8 +293,9 @@ def responsibility_edit(request: HttpRequest, responsibility_id: int) -> HttpRes
         departments=queries.departments_for_choice(request.user),
         editing=True,
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
-        ok, _row = run_action(
+        ok, _row, status = act(
             form,
             lambda: actions.change_responsibility(
                 row.pk,
@@ -308,7 +316,7 @@ def responsibility_edit(request: HttpRequest, responsibility_id: int) -> HttpRes
             "region_name": queries.region_names([row.region_code]).get(row.region_code, ""),
             "tabs": _tabs(request, "responsibilities"),
         },
-        status=_form_status(form),
+        status=_form_status(form, status),
     )
 
 
@@ -358,8 +366,9 @@ def responsibility_import(request: HttpRequest) -> HttpResponse:
     scope.require(request.user, queries.CATALOGUE)
     form = forms.ImportForm(request.POST or None, request.FILES or None)
     report = None
+    status = 200
     if request.method == "POST" and form.is_valid():
-        _ok, report = run_action(
+        _ok, report, status = act(
             form,
             lambda: actions.import_responsibilities_upload(
                 form.cleaned_data["file"],
@@ -367,12 +376,13 @@ def responsibility_import(request: HttpRequest) -> HttpResponse:
                 policy=form.cleaned_data["policy"],
             ),
         )
-    status = 422 if form.errors or (report is not None and report.rejected) else 200
+    if report is not None and report.rejected:
+        status = 422  # the wrong rows are the answer
     return render(
         request,
         "cases/catalogue/responsibility_import.html",
         {"form": form, "report": report, "tabs": _tabs(request, "import")},
-        status=status,
+        status=_form_status(form, status),
     )
 
 
@@ -384,9 +394,9 @@ def responsibility_match(request: HttpRequest) -> HttpResponse:
     decided it, or the unassigned queue."""
     queries.require_responsibility_reader(request.user)
     form = forms.MatchForm(request.GET or None, classes=queries.active_minor_classes())
-    result = None
+    result, status = None, 200
     if form.is_valid():
-        _ok, result = run_action(
+        _ok, result, status = act(
             form,
             lambda: queries.match_for(
                 request.user, form.cleaned_data["case_class"], form.cleaned_data["grid_code"]
@@ -406,7 +416,10 @@ def responsibility_match(request: HttpRequest) -> HttpResponse:
             limit=queries.limit_label(cls.limit_value, cls.limit_unit),
         )
     return render(
-        request, "cases/catalogue/responsibility_match.html", context, status=_form_status(form)
+        request,
+        "cases/catalogue/responsibility_match.html",
+        context,
+        status=_form_status(form, status),
     )
 
 
