@@ -11,6 +11,8 @@ import getpass
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from gridgov.core.errors import DomainError
 
 
@@ -64,7 +66,7 @@ def _cli(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
             except DomainError as exc:
                 fields = exc.details.get("fields", {})
                 for line in [f"{k}: {v}" for k, v in fields.items()] or [exc.message]:
-                    print(f"error: {line}")
+                    print(_("error: %(message)s") % {"message": line})
                 return 2
 
     return run
@@ -76,7 +78,7 @@ def _user(username: str) -> Any:
 
     user = User.objects.filter(username=username).first()
     if user is None:
-        raise NotFound(f"No user named {username!r}.")
+        raise NotFound(_("No user named %(name)s.") % {"name": repr(username)})
     return user
 
 
@@ -86,8 +88,15 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     token, raw = actions.create_token(
         actor=None, owner=_user(args.user), name=args.name, days=args.days
     )
-    print(f"Token {token.prefix}… for {token.user.username}, expires {token.expires_at:%Y-%m-%d}.")
-    print("It is shown only this once; send it as 'Authorization: Bearer <token>':")
+    print(
+        _("Token %(prefix)s… for %(user)s, expires %(date)s.")
+        % {
+            "prefix": token.prefix,
+            "user": token.user.username,
+            "date": f"{token.expires_at:%Y-%m-%d}",
+        }
+    )
+    print(_("It is shown only this once; send it as 'Authorization: Bearer <token>':"))
     print(raw)
     return 0
 
@@ -96,7 +105,10 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     from gridgov.accounts import actions, queries
 
     token = actions.revoke_token(queries.token_by_prefix(args.prefix).pk, actor=None)
-    print(f"Token {token.prefix}… of {token.user.username} revoked.")
+    print(
+        _("Token %(prefix)s… of %(user)s revoked.")
+        % {"prefix": token.prefix, "user": token.user.username}
+    )
     return 0
 
 
@@ -117,9 +129,11 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         password=args.password,
         **scope_args,
     )
-    print(f"User {user.username} created as {args.role} over {args.code}.")
-    if generated:
-        print(f"Password (shown only once): {generated}")
+    print(
+        _("User %(user)s created as %(role)s over %(code)s.")
+        % {"user": user.username, "role": args.role, "code": args.code}
+    )
+    _print_generated(generated)
     return 0
 
 
@@ -127,7 +141,7 @@ def cmd_user_unlock(args: argparse.Namespace) -> int:
     from gridgov.accounts import actions
 
     actions.unlock_user(_user(args.username).pk, actor=None)
-    print(f"User {args.username} unlocked.")
+    print(_("User %(user)s unlocked.") % {"user": args.username})
     return 0
 
 
@@ -138,9 +152,13 @@ def cmd_create_operator(args: argparse.Namespace) -> int:
 
     password = args.password
     if password is None and sys.stdin.isatty():
-        password = getpass.getpass("Password (empty: generate one): ") or None
+        password = getpass.getpass(_("Password (empty: generate one): ")) or None
     user, generated = actions.create_operator(args.username, actor=None, password=password)
-    print(f"Operator {user.username} created.")
-    if generated:
-        print(f"Password (shown only once): {generated}")
+    print(_("Operator %(user)s created.") % {"user": user.username})
+    _print_generated(generated)
     return 0
+
+
+def _print_generated(password: str | None) -> None:
+    if password:
+        print(_("Password (shown only once): %(password)s") % {"password": password})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -37,17 +38,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         with Progress(
             *columns, console=console, transient=True, disable=not console.is_terminal
         ) as progress:
-            task = progress.add_task("Verifying audit chain", total=total)
+            task = progress.add_task(_("Verifying audit chain"), total=total)
             report = verify_chain(
                 batch_size=max(1, args.batch_size),
                 progress=lambda n: progress.update(task, completed=n),
             )
     if report.ok:
-        console.print(f"[green]OK[/green]: {report.checked} events, chain intact.", soft_wrap=True)
+        verdict = _("OK: %(n)d events, chain intact.") % {"n": report.checked}
+        console.print(f"[green]{verdict}[/green]", soft_wrap=True)
         return 0
-    console.print(
-        f"[red]BROKEN[/red] at event seq {report.first_bad_seq}: {report.reason} "
-        f"({report.checked} events before it are intact).",
-        soft_wrap=True,
-    )
+    verdict = _("BROKEN at event seq %(seq)s: %(reason)s (%(n)d events before it are intact).") % {
+        "seq": report.first_bad_seq,
+        "reason": _(report.reason),
+        "n": report.checked,
+    }
+    console.print(f"[red]{verdict}[/red]", soft_wrap=True)
     return 1

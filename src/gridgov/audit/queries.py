@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from gridgov.accounts import scope
 from gridgov.accounts.queries import as_pk
@@ -58,7 +59,7 @@ class ChainReport:
     ok: bool
     checked: int
     first_bad_seq: int | None = None
-    reason: str = ""
+    reason: str = ""  # English; gettext(reason) translates it
 
 
 def verify_chain(
@@ -74,11 +75,17 @@ def verify_chain(
     checked = 0
     for event in _iter_events(batch_size):
         if event.seq != expected_seq:
-            return ChainReport(False, checked, expected_seq, "event missing (deleted)")
+            return ChainReport(
+                False, checked, expected_seq, gettext_noop("event missing (deleted)")
+            )
         if event.prev_hash != expected_prev:
-            return ChainReport(False, checked, event.seq, "link to previous event broken")
+            return ChainReport(
+                False, checked, event.seq, gettext_noop("link to previous event broken")
+            )
         if event_digest(event) != event.hash:
-            return ChainReport(False, checked, event.seq, "content changed after it was written")
+            return ChainReport(
+                False, checked, event.seq, gettext_noop("content changed after it was written")
+            )
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
@@ -88,7 +95,9 @@ def verify_chain(
         progress(checked)
     head = AuditChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq != checked or head.last_hash != expected_prev):
-        return ChainReport(False, checked, checked + 1, "latest events missing (deleted)")
+        return ChainReport(
+            False, checked, checked + 1, gettext_noop("latest events missing (deleted)")
+        )
     return ChainReport(True, checked)
 
 

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this app's subcommands to the `gridgov` parser."""
-    from gridgov.cli import add_serve_arguments
+    from gridgov.core.cli import add_serve_arguments
 
     demo = sub.add_parser(
         "demo", help="build the demo city N市 (南阳, 4113) once, print the logins and serve it"
@@ -59,7 +61,7 @@ def _progress(console: Console) -> Iterator[object]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from gridgov.audit import context
-    from gridgov.cli import cmd_serve, migrate
+    from gridgov.core.cli import cmd_serve, migrate
     from gridgov.core.errors import DomainError
     from gridgov.demo import builder, users
 
@@ -69,7 +71,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except DomainError as exc:
         console.print(f"[red]{exc.message}[/red]")
         return 1
-    console.print("Applying migrations …")
+    console.print(_("Applying migrations …"))
     migrate()
     cli_context = context.RequestContext(request_id=context.new_request_id(), channel="cli")
     try:
@@ -100,29 +102,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _print_summary(console: Console, summary: BuildSummary) -> None:
-    counts = summary.counts
     what = (
-        f"{counts['counties']} counties, {counts['townships']} townships, "
-        f"{counts['communities']} communities, {counts['villages']} villages, "
-        f"{counts['grids']} unit grids"
+        _(
+            "%(counties)d counties, %(townships)d townships, %(communities)d communities, "
+            "%(villages)d villages, %(grids)d unit grids"
+        )
+        % summary.counts
     )
-    detail = "every township" if summary.full else f"{len(summary.detailed)} townships"
-    if summary.built:
-        console.print(
-            f"[green]N市 built in {summary.seconds:.1f} s[/green] (seed {summary.seed}, "
-            f"{detail} in full detail): {what}."
-        )
+    if summary.full:
+        detail = _("every township")
     else:
-        hint = "" if summary.full else " Add --full for every township in detail."
-        console.print(
-            f"N市 was already built (seed {summary.seed}, {detail} in full detail): {what}."
-            f" Use --rebuild to draw it again.{hint}"
+        n = len(summary.detailed)
+        detail = ngettext("%(n)d township", "%(n)d townships", n) % {"n": n}
+    facts = {"seed": summary.seed, "detail": detail, "what": what}
+    if summary.built:
+        built = _("N市 built in %(seconds).1f s") % {"seconds": summary.seconds}
+        rest = _("(seed %(seed)s, %(detail)s in full detail): %(what)s.") % facts
+        console.print(f"[green]{built}[/green] {rest}")
+    else:
+        message = (
+            _(
+                "N市 was already built (seed %(seed)s, %(detail)s in full detail): %(what)s. "
+                "Use --rebuild to draw it again."
+            )
+            % facts
         )
+        if not summary.full:
+            message += " " + _("Add --full for every township in detail.")
+        console.print(message)
 
 
 def _print_logins(console: Console, logins: list[DemoLogin], url: str) -> None:
-    table = Table(title=f"Demo logins — open {url}")
-    for column in ("username", "password", "role", "scope", "code"):
+    table = Table(title=_("Demo logins — open %(url)s") % {"url": url})
+    for column in (_("username"), _("password"), _("role"), _("scope"), _("code")):
         table.add_column(column)
     for login in logins:
         table.add_row(
@@ -130,6 +142,9 @@ def _print_logins(console: Console, logins: list[DemoLogin], url: str) -> None:
         )
     console.print(table)
     console.print(
-        "These passwords are published: use the demo only on a machine of your own. "
-        f"Log in as [bold]township[/bold] to see 东关街道 at {url}"
+        _(
+            "These passwords are published: use the demo only on a machine of your own. "
+            "Log in as %(user)s to see 东关街道 at %(url)s"
+        )
+        % {"user": "[bold]township[/bold]", "url": url}
     )

@@ -14,16 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-
-
-def _(message: str) -> str:
-    """gettext, imported late: Django is set up only once the command runs."""
-    from django.utils.translation import gettext
-
-    return gettext(message)
 
 
 def _boundary_sources() -> dict[str, str]:
@@ -75,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _as_operator() -> Iterator[Any]:
     """Migrate if needed, then run as the system actor on the audit "cli" channel."""
     from gridgov.audit import context
-    from gridgov.cli import migrate
+    from gridgov.core.cli import migrate
     from gridgov.core.system import SYSTEM
 
     migrate()

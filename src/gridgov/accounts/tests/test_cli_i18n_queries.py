@@ -12,7 +12,8 @@ from gridgov.audit.models import AuditEvent
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:
-    code = cli.main(list(argv))
+    """The command in English (its messages are checked below), and what it printed."""
+    code = cli.main(["--lang", "en", *argv])
     return code, capsys.readouterr().out
 
 
@@ -52,6 +53,15 @@ def test_cli_user_create_unlock_and_operator(capsys, territory):
     code, _ = run(capsys, "user", "create-operator", "root", "--password", "Root-pass-2026!")
     assert code == 0 and User.objects.get(username="root").is_superuser
     assert AuditEvent.objects.filter(channel="cli").count() >= 4
+
+
+def test_cli_speaks_chinese_by_default(capsys, territory, monkeypatch):
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    assert (
+        cli.main(["user", "create", "li", "--role", "township_staff", "--code", "411302001"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "已创建用户 li" in out and "密码" in out and "created" not in out
 
 
 def test_cli_refuses_nonsense_with_the_field(capsys, territory):

@@ -30,8 +30,8 @@ def raw_sql(sql: str, *params: object) -> None:
         cursor.execute(sql, params)
 
 
-def verify_cli(capsys) -> tuple[int, str]:
-    code = cli.main(["audit", "verify"])
+def verify_cli(capsys, language: str = "en") -> tuple[int, str]:
+    code = cli.main(["--lang", language, "audit", "verify"])
     return code, capsys.readouterr().out
 
 
@@ -64,7 +64,9 @@ def test_deleted_row_is_reported(chain, capsys):
     report = verify_chain()
     assert not report.ok and report.first_bad_seq == 2 and "deleted" in report.reason
     code, out = verify_cli(capsys)
-    assert code == 1 and "seq 2" in out
+    assert code == 1 and "seq 2" in out and "event missing (deleted)" in out
+    code, out = verify_cli(capsys, "zh-hans")
+    assert code == 1 and "第 2 条" in out and "事件缺失（已被删除）" in out
 
 
 def test_deleted_last_row_is_reported(chain, capsys):

@@ -73,13 +73,13 @@ def assert_township_sees_only_its_street(client: Client) -> None:
 def test_demo_builds_once_and_prints_a_login_per_role(
     client: Client, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["demo", "--no-serve"]) == 0
+    assert main(["--lang", "en", "demo", "--no-serve"]) == 0
     assert_logins_printed(capsys.readouterr().out)
     assert_roles_and_scopes()
     assert_township_sees_only_its_street(client)
 
     regions, users = Region.objects.count(), User.objects.count()
-    assert main(["demo", "--no-serve"]) == 0
+    assert main(["--lang", "en", "demo", "--no-serve"]) == 0
     assert "already built" in capsys.readouterr().out
     assert (Region.objects.count(), User.objects.count()) == (regions, users)
 
@@ -90,7 +90,7 @@ def test_demo_refuses_published_passwords_in_production(
 ) -> None:
     settings.DEBUG = False
     monkeypatch.setenv("GRIDGOV_PRODUCTION", "1")
-    assert main(["demo", "--no-serve"]) == 1
+    assert main(["--lang", "en", "demo", "--no-serve"]) == 1
     assert "GRIDGOV_PRODUCTION" in capsys.readouterr().out
     assert not User.objects.exists()
     assert not Region.objects.exists()

@@ -75,8 +75,11 @@ def test_refusals(territory, county_admin, township_staff) -> None:
 
 
 def test_cli_generate_and_locate(territory, capsys) -> None:
-    assert main(["territory", "generate-grids", COMMUNITY, "--cell-area", "5000000"]) == 0
+    assert (
+        main(["--lang", "en", "territory", "generate-grids", COMMUNITY, "--cell-area", "5000000"])
+        == 0
+    )
     assert "grids in 411302001001" in capsys.readouterr().out
-    assert main(["territory", "locate", "112.41", "33.09"]) == 0
+    assert main(["--lang", "en", "territory", "locate", "112.41", "33.09"]) == 0
     assert "411302001001" in capsys.readouterr().out
-    assert main(["territory", "locate", "120", "30"]) == 1
+    assert main(["--lang", "en", "territory", "locate", "120", "30"]) == 1

@@ -156,21 +156,24 @@ def test_cli_import_dry_run_and_errors(territory, tmp_path: Path, capsys) -> Non
     good.write_text(
         json.dumps(collection(feature("411302001003", "新社区", box(112.40, 33.0, 112.41, 33.01))))
     )
-    assert main(["territory", "import", str(good), "--dry-run"]) == 0
+    assert main(["--lang", "en", "territory", "import", str(good), "--dry-run"]) == 0
     assert not Region.objects.filter(code="411302001003").exists()
-    assert main(["territory", "import", str(good)]) == 0
+    assert main(["--lang", "en", "territory", "import", str(good)]) == 0
     assert Region.objects.filter(code="411302001003").exists()
     bad = tmp_path / "bad.geojson"
     bad.write_text(json.dumps(collection(feature("4113020010x4", "坏", None))))
     before = snapshot()
-    assert main(["territory", "import", str(bad)]) == 1
+    assert main(["--lang", "en", "territory", "import", str(bad)]) == 1
     assert "nothing was written" in capsys.readouterr().out
     assert snapshot() == before
 
 
 def test_cli_export_writes_a_file(territory, tmp_path: Path) -> None:
     out = tmp_path / "out.geojson"
-    assert main(["territory", "export", "411302002", "--level", "6", "-o", str(out)]) == 0
+    assert (
+        main(["--lang", "en", "territory", "export", "411302002", "--level", "6", "-o", str(out)])
+        == 0
+    )
     data = json.loads(out.read_text())
     assert [f["id"] for f in data["features"]][:2] == ["411302002001001", "411302002001002"]
 
