@@ -479,7 +479,8 @@ def likely_duplicates(
         candidates = candidates.filter(scope_q(user, VIEW))
     same_grid_unplaced = Q(grid_code=case.grid_code, lon__isnull=True)
     if case.lon is None or case.lat is None:
-        nearby = list(candidates.filter(grid_code=case.grid_code)[:DUPLICATE_LIMIT])
+        same_grid = candidates.filter(grid_code=case.grid_code).order_by("reported_at", "pk")
+        nearby = list(same_grid[:DUPLICATE_LIMIT])
         for other in nearby:
             other.distance_m = None  # type: ignore[attr-defined]
         return nearby
