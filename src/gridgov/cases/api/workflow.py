@@ -396,8 +396,8 @@ _DETAIL_FIELDS = (
 )
 
 
-def case_detail(user: Any, case_id: int) -> dict[str, Any]:
-    case = queries.get_case_for(user, case_id)
+def case_detail(user: Any, case: Case) -> dict[str, Any]:
+    """A case as the detail endpoint shows it (the caller has checked it may be seen)."""
     pending = queries.pending_postponement(case)
     return {
         **case_out(case),
@@ -530,7 +530,7 @@ def list_cases(
 def report(request: HttpRequest) -> Any:
     data, photos = body(request, ReportIn)
     case = actions.report_case(actor=request.user, photos=photos, **data.dict())
-    return Status(201, case_detail(request.user, case.pk))
+    return Status(201, case_detail(request.user, queries.get_case_for(request.user, case.pk)))
 
 
 @router.get(
@@ -617,7 +617,7 @@ def reject_postponement(request: HttpRequest, postponement_id: int = ID) -> Any:
     url_name="cases_detail",
 )
 def detail(request: HttpRequest, case_id: int = ID) -> Any:
-    return case_detail(request.user, case_id)
+    return case_detail(request.user, queries.get_case_for(request.user, case_id))
 
 
 @router.get(
@@ -644,13 +644,16 @@ Move = Callable[..., Any]
 
 def _move_endpoint(path: str, schema: type[Schema], call: Move, summary: str) -> None:
     """``POST /cases/{id}/<path>``: read the body, make the move, answer with the case as
-    it is now. Moves whose action takes ``photos`` accept them in a multipart body."""
+    the move left it (even when the mover no longer sees it, e.g. after a return). Moves
+    whose action takes ``photos`` accept them in a multipart body."""
     photos = "photos" in inspect.signature(call).parameters
 
     def endpoint(request: HttpRequest, case_id: int = ID) -> Any:
         data, files = body(request, schema)
-        call(case_id, actor=request.user, **data.dict(), **({"photos": files} if photos else {}))
-        return case_detail(request.user, case_id)
+        case = call(
+            case_id, actor=request.user, **data.dict(), **({"photos": files} if photos else {})
+        )
+        return case_detail(request.user, case)
 
     endpoint.__name__ = f"move_{path.replace('-', '_')}"
     router.add_api_operation(

@@ -470,11 +470,15 @@ def likely_duplicates(
     if case.case_class_id is None:
         return []
     metres = float(distance_m if distance_m is not None else _duplicate_metres())
-    candidates = Case.objects.filter(
-        stage__in=machine.OPEN,
-        grid_code__startswith=case.grid_code[:DUPLICATE_PREFIX],
-        case_class_id=case.case_class_id,
-    ).exclude(pk=case.pk)
+    candidates = (
+        Case.objects.filter(
+            stage__in=machine.OPEN,
+            grid_code__startswith=case.grid_code[:DUPLICATE_PREFIX],
+            case_class_id=case.case_class_id,
+        )
+        .exclude(pk=case.pk)
+        .select_related(*_RELATED)
+    )
     if user is not None:
         candidates = candidates.filter(scope_q(user, VIEW))
     same_grid_unplaced = Q(grid_code=case.grid_code, lon__isnull=True)
