@@ -117,6 +117,7 @@ class ClassField(forms.ChoiceField):
         choices += class_choices(self.classes.values())
         kwargs.setdefault("label", _("Class"))
         super().__init__(choices=choices, **kwargs)
+        self.widget.attrs["data-class-select"] = ""  # workflow.js shows its questions
 
     def clean(self, value: Any) -> CaseClass | None:
         key = super().clean(value)
@@ -489,9 +490,6 @@ def _text(label: Any, *, required: bool = True, rows: int = 2, **kw: Any) -> for
         widget=forms.Textarea(attrs={"rows": rows}),
         **kw,
     )
-
-
-YES_NO = [("1", _("Yes")), ("0", _("No"))]
 
 
 def _yes_no(label: Any, yes: Any, no: Any) -> forms.TypedChoiceField:

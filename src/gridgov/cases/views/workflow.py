@@ -1138,7 +1138,7 @@ def register_web() -> None:
             order=31,
         ),
         NavItem(
-            gettext_lazy("Hotline"),
+            gettext_lazy("Hotline entry"),
             "cases:hotline",
             SUPERVISE,
             gettext_lazy("Record a problem reported by phone."),
