@@ -186,8 +186,7 @@ class ResponsibilityFilterForm(forms.Form):
         label=_("Territory"),
         required=False,
         max_length=15,
-        help_text=_("A territory code: the rows that apply there."),
-        widget=forms.TextInput(attrs=NUMERIC),
+        widget=forms.TextInput(attrs={**NUMERIC, "placeholder": "411302"}),
     )
     department = forms.ChoiceField(label=_("Department"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=KIND_CHOICES)
