@@ -7,7 +7,7 @@ the code says ``from gridgov.cases.models import Case``.
 
 from gridgov.cases.models.calendar import CalendarDay, WorkSchedule
 from gridgov.cases.models.catalogue import CaseClass, CaseKind, Responsibility, TimeUnit
-from gridgov.cases.models.components import Component, ComponentState
+from gridgov.cases.models.components import Component, ComponentCount, ComponentState
 from gridgov.cases.models.evaluation import (
     CaseTally,
     Decision,
@@ -41,6 +41,7 @@ __all__ = [
     "CaseNumberCounter",
     "CaseTally",
     "Component",
+    "ComponentCount",
     "ComponentState",
     "Decision",
     "EvaluationCount",

@@ -72,3 +72,25 @@ class Component(models.Model):
     @property
     def is_retired(self) -> bool:
         return self.retired_at is not None
+
+
+class ComponentCount(models.Model):
+    """Roll-up: how many components in use of one class and state a grid has
+    (architecture rule 4). Any node's counts are sums over a prefix of ``grid_code``;
+    kept in the same transaction as every write that changes them."""
+
+    grid_code = models.CharField(max_length=15)
+    class_code = models.CharField(max_length=4)
+    state = models.CharField(max_length=10)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("component count")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid_code", "class_code", "state"], name="component_count_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid_code} {self.class_code} {self.state}={self.n}"
