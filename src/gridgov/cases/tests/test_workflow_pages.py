@@ -585,6 +585,23 @@ def test_the_map_data_is_bounded_capped_and_scoped(
     assert client_for(world.leader).get(url).status_code == 403
 
 
+def test_the_map_colours_by_stage_on_request(world: World) -> None:
+    lon, lat = POINT
+    case = world.report(lon=lon, lat=lat, grid_code=None)
+    client = client_for(world.command)
+    url = reverse("cases:case_map_data")
+    by_light = client.get(url).json()["features"][0]["properties"]
+    by_stage = client.get(url + "?colour=stage").json()["features"][0]["properties"]
+    assert by_light["color"] == pages.LIGHT_COLOURS[by_light["light"]]
+    assert by_stage["color"] == pages.STAGE_COLOURS[Stage.REPORTED]
+    assert case.number in by_stage["label"]
+    assert client.get(url + "?stage=filed").json()["features"] == []
+    assert client.get(url + "?colour=rainbow").status_code == 422
+    page = client.get(reverse("cases:case_map") + "?colour=stage").content.decode()
+    assert f"{url}?colour=stage" in page  # the overlay the map draws
+    assert pages.STAGE_COLOURS[Stage.CHECKING] in page  # the legend follows the colouring
+
+
 def test_navigation_by_role(world: World) -> None:
     worker_home = client_for(world.worker).get("/").content.decode()
     assert reverse("cases:my_cases") in worker_home and reverse("cases:report") in worker_home
