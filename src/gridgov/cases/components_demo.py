@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -157,6 +157,7 @@ def _create(
                 )
             )
         Component.objects.bulk_create(rows, batch_size=BATCH)
+        actions.add_counts(Counter(key for c in rows if (key := actions.count_key(c.__dict__))))
         if rows:
             record(
                 "components.import",

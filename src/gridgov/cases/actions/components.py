@@ -24,11 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, F, Max
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -38,7 +40,7 @@ from gridgov.accounts import scope
 from gridgov.accounts.models import Department
 from gridgov.audit import labels as audit_labels
 from gridgov.audit.actions import diff, record
-from gridgov.cases.models import CaseClass, CaseKind, Component, ComponentState
+from gridgov.cases.models import CaseClass, CaseKind, Component, ComponentCount, ComponentState
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
 from gridgov.territory import codes, locating
 from gridgov.territory.models import Region
@@ -404,6 +406,72 @@ def locate(grid_code: Any, lon: Any, lat: Any) -> tuple[str, float | None, float
     return found, lon_f, lat_f
 
 
+# --- the roll-up: components in use per grid, class and state -----------------------------
+
+CountKey = tuple[str, str, str]  # grid code, class code, state
+
+
+def count_key(values: Mapping[str, Any]) -> CountKey | None:
+    """Where a component counts (a snapshot or field values): its grid, its class — digits
+    7–10 of its ID — and its state; nowhere once retired."""
+    if values.get("retired_at") is not None:
+        return None
+    return (values["grid_code"], str(values["component_id"])[6:10], values["state"])
+
+
+def moved(before: CountKey | None, after: CountKey | None) -> Counter[CountKey]:
+    deltas: Counter[CountKey] = Counter()
+    if before != after:
+        if before:
+            deltas[before] -= 1
+        if after:
+            deltas[after] += 1
+    return deltas
+
+
+def add_counts(deltas: Mapping[CountKey, int]) -> None:
+    """Apply count changes in the caller's transaction (an UPDATE, or an INSERT for a
+    new key; a concurrent INSERT of the same key is retried as an UPDATE)."""
+    for (grid, class_code, state), delta in sorted(deltas.items()):
+        if not delta:
+            continue
+        rows = ComponentCount.objects.filter(grid_code=grid, class_code=class_code, state=state)
+        if rows.update(n=F("n") + delta):
+            continue
+        try:
+            with transaction.atomic():
+                ComponentCount.objects.create(
+                    grid_code=grid, class_code=class_code, state=state, n=delta
+                )
+        except IntegrityError:
+            rows.update(n=F("n") + delta)
+
+
+@transaction.atomic
+def recount_components(grids: Iterable[str] | None = None) -> int:
+    """Rebuild the roll-up from the components (all grids, or the given ones); returns
+    how many count rows were written. For repairs and after restoring data."""
+    components = Component.objects.filter(retired_at__isnull=True)
+    counts = ComponentCount.objects.all()
+    if grids is not None:
+        chosen = sorted(set(grids))
+        components = components.filter(grid_code__in=chosen)
+        counts = counts.filter(grid_code__in=chosen)
+    counts.delete()
+    rows = (
+        components.order_by()
+        .annotate(class_code=Substr("component_id", 7, 4))
+        .values_list("grid_code", "class_code", "state")
+        .annotate(n=Count("id"))
+    )
+    made = [
+        ComponentCount(grid_code=grid, class_code=code, state=state, n=n)
+        for grid, code, state, n in rows.iterator()
+    ]
+    ComponentCount.objects.bulk_create(made, batch_size=2000)
+    return len(made)
+
+
 # --- helpers of the actions ---------------------------------------------------------------
 
 
@@ -443,6 +511,7 @@ def _refuse_retired(component: Component) -> None:
 def _save(component: Component, action: str, actor: Any, before: dict[str, Any]) -> Component:
     component.version += 1
     component.save()
+    add_counts(moved(count_key(before), count_key(snapshot(component))))
     record(
         action,
         actor=actor,
@@ -520,6 +589,7 @@ def create_component(
     except IntegrityError:
         # The same explicit ID registered a moment ago by someone else.
         raise fail({"component_id": _("this ID is already registered")}) from None
+    add_counts(moved(None, count_key(snapshot(component))))
     record(
         "components.create",
         actor=actor,
@@ -604,6 +674,7 @@ def change_component_state(
     component.changed_on = when
     component.version += 1
     component.save()
+    add_counts(moved(count_key(before), count_key(snapshot(component))))
     changes: dict[str, Any] = diff(before, snapshot(component))
     if remark:
         changes["remark"] = remark

@@ -23,7 +23,7 @@ from __future__ import annotations
 import codecs
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -554,11 +554,15 @@ def _write(rows: list[Row], actor: Any, report: ImportReport) -> None:
     ]
     Component.objects.bulk_create(new, batch_size=BATCH)
     report.created = len(new)
+    deltas: Counter[actions.CountKey] = Counter(
+        found for c in new if (found := actions.count_key(c.__dict__))
+    )
     fields = {"version", "changed_on", "updated_at", "grid_code"}
     now = timezone.now()
     for r in updates:
         component = r.existing
         assert component is not None
+        before = actions.count_key(component.__dict__)
         for key, value in r.values.items():
             setattr(component, key, value)
         fields.update(r.values)
@@ -566,6 +570,7 @@ def _write(rows: list[Row], actor: Any, report: ImportReport) -> None:
         component.changed_on = r.values.get("changed_on") or today
         component.version += 1
         component.updated_at = now
+        deltas.update(actions.moved(before, actions.count_key(component.__dict__)))
     if updates:
         Component.objects.bulk_update(
             [r.existing for r in updates if r.existing is not None],
@@ -573,6 +578,7 @@ def _write(rows: list[Row], actor: Any, report: ImportReport) -> None:
             batch_size=BATCH,
         )
     report.updated = len(updates)
+    actions.add_counts(deltas)
 
 
 def _allocate(rows: Sequence[Row]) -> None:

@@ -11,12 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gridgov.accounts import scope
-from gridgov.cases.models import Attachment, AttachmentPurpose, CaseClass, Component, ComponentState
+from gridgov.cases.models import (
+    Attachment,
+    AttachmentPurpose,
+    CaseClass,
+    CaseKind,
+    Component,
+    ComponentCount,
+    ComponentState,
+)
 from gridgov.core.errors import InvalidInput, NotFound
 from gridgov.territory import codes
 from gridgov.territory.queries import TooManyFeatures
@@ -125,35 +133,40 @@ def state_counts(rows: QuerySet[Component]) -> dict[str, int]:
 
 def component_counts(user: Any, code: str) -> dict[str, Any]:
     """Components in use under a territory node: the total, per state, and per minor
-    class with its states — one GROUP BY on the (grid, class, state) index."""
+    class with its states — read from the roll-up (``ComponentCount``), never from the
+    components themselves, so a city costs what its grids cost (architecture rule 4)."""
     code = _valid_code(code, "code")
     scope.require(user, VIEW, code or None)
     rows = (
-        visible_components(user)
-        .filter(grid_code__startswith=code, retired_at__isnull=True)
+        ComponentCount.objects.filter(grid_code__startswith=code)
         .order_by()
-        .values_list("case_class_id", "state")
-        .annotate(n=Count("id"))
+        .values_list("class_code", "state")
+        .annotate(total=Sum("n"))
     )
-    by_class: dict[int, dict[str, int]] = {}
+    by_class: dict[str, dict[str, int]] = {}
     by_state = dict.fromkeys(ComponentState.values, 0)
-    for class_id, state, n in rows:
-        by_class.setdefault(class_id, dict.fromkeys(ComponentState.values, 0))[state] = n
+    for class_code, state, n in rows:
+        if not n or state not in by_state:
+            continue
+        by_class.setdefault(class_code, dict.fromkeys(ComponentState.values, 0))[state] = n
         by_state[state] += n
-    classes = CaseClass.objects.filter(pk__in=by_class).select_related("parent").order_by("code")
+    names = dict(
+        CaseClass.objects.filter(kind=CaseKind.COMPONENT, code__in=by_class).values_list(
+            "code", "name"
+        )
+    )
     return {
         "code": code,
         "total": sum(by_state.values()),
         "by_state": by_state,
         "by_class": [
             {
-                "code": c.code,
-                "name": c.name,
-                "major": c.parent.name if c.parent else "",
-                "total": sum(by_class[c.pk].values()),
-                "by_state": by_class[c.pk],
+                "code": class_code,
+                "name": names.get(class_code, ""),
+                "total": sum(states.values()),
+                "by_state": states,
             }
-            for c in classes
+            for class_code, states in sorted(by_class.items())
         ],
     }
 

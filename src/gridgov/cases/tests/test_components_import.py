@@ -275,3 +275,39 @@ def test_states_export_as_chinese_words(ctx: Ctx) -> None:
     ctx.make(state=ComponentState.OCCUPIED)
     text = _export(ctx, "csv").decode("utf-8-sig")
     assert "占用" in text
+
+
+def _rollup() -> dict[tuple[str, str, str], int]:
+    from gridgov.cases.models import ComponentCount
+
+    return {(r.grid_code, r.class_code, r.state): r.n for r in ComponentCount.objects.exclude(n=0)}
+
+
+def test_the_roll_up_follows_every_write(ctx: Ctx, tmp_path: Path) -> None:
+    from gridgov.cases.actions import components as actions
+    from gridgov.cases.queries.components import component_counts
+
+    a = ctx.make()
+    b = ctx.make(case_class="0110", name="路灯")
+    c = ctx.make(case_class="0304", name="垃圾箱", grid_code=GRID_2)
+    actions.update_component(a.pk, actor=ctx.township, grid_code=GRID_2)
+    actions.change_component_state(b.pk, actor=ctx.township, state="damaged")
+    actions.retire_component(c.pk, actor=ctx.township, reason="拆除")
+    path = write_csv(
+        tmp_path / "u.csv",
+        [row("井盖", component_id=a.component_id, state="丢失", grid=GRID), row("新井盖")],
+    )
+    assert import_components(path, actor=ctx.township, options={"mode": "update"}).written
+    kept = _rollup()
+    assert kept == {
+        (GRID, "0101", "lost"): 1,
+        (GRID, "0101", "intact"): 1,
+        (GRID, "0110", "damaged"): 1,
+    }
+    assert actions.recount_components() == 3
+    assert _rollup() == kept
+    counts = component_counts(ctx.township, TOWNSHIP)
+    assert counts["total"] == 3 and counts["by_state"]["lost"] == 1
+    assert [(k["code"], k["total"]) for k in counts["by_class"]] == [("0101", 2), ("0110", 1)]
+    actions.restore_component(c.pk, actor=ctx.township)
+    assert _rollup()[(GRID_2, "0304", "intact")] == 1
