@@ -49,7 +49,7 @@ def setup(home: str) -> None:
 def ensure_full_city(seed: int) -> None:
     """Build the full demo city in this home unless it is already there."""
     from gridgov.audit import context
-    from gridgov.cli import migrate
+    from gridgov.core.cli import migrate
     from gridgov.demo import builder
 
     migrate()

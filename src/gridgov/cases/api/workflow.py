@@ -419,7 +419,7 @@ def case_detail(user: Any, case: Case) -> dict[str, Any]:
             }
             for entry in queries.timeline(case)
         ],
-        "allowed_actions": queries.allowed_actions(user, case),
+        "allowed_actions": queries.allowed_actions(user, case, pending=pending),
         "pending_postponement": postponement_out(pending) if pending else None,
     }
 
@@ -530,7 +530,8 @@ def list_cases(
 def report(request: HttpRequest) -> Any:
     data, photos = body(request, ReportIn)
     case = actions.report_case(actor=request.user, photos=photos, **data.dict())
-    return Status(201, case_detail(request.user, queries.get_case_for(request.user, case.pk)))
+    # The case as reported (a reporter need not be one who reads cases, e.g. a leader).
+    return Status(201, case_detail(request.user, case))
 
 
 @router.get(

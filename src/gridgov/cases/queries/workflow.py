@@ -319,13 +319,20 @@ def get_postponement_for(user: Any, postponement_id: Any) -> Postponement:
 
 
 def pending_postponement(case: Case) -> Postponement | None:
+    """The request waiting for a decision (only while the department holds the case)."""
+    if case.stage not in machine.DISPOSAL_STAGES:
+        return None
     return case.postponements.filter(status=PostponementStatus.PENDING).first()
 
 
-def allowed_actions(user: Any, case: Case) -> list[str]:
+_UNSET: Any = object()
+
+
+def allowed_actions(user: Any, case: Case, *, pending: Any = _UNSET) -> list[str]:
     """The actions the user may take on the case now (for buttons and API clients).
     ``approve_postponement``/``reject_postponement`` appear only while one is pending,
-    ``request_postponement`` only while none is."""
+    ``request_postponement`` only while none is; pass ``pending`` (the pending request
+    or None) when it is already at hand, to save its query."""
     actions = [
         action
         for action in machine.moves_from(case.stage)
@@ -334,9 +341,9 @@ def allowed_actions(user: Any, case: Case) -> list[str]:
         and _sensible(case, action)
     ]
     if {"request_postponement", "approve_postponement"} & set(actions):
-        pending = pending_postponement(case) is not None
-        hidden = {"request_postponement"} if pending else {"approve_postponement"}
-        if not pending:
+        waiting = (pending_postponement(case) if pending is _UNSET else pending) is not None
+        hidden = {"request_postponement"} if waiting else {"approve_postponement"}
+        if not waiting:
             hidden.add("reject_postponement")
         actions = [a for a in actions if a not in hidden]
     return actions

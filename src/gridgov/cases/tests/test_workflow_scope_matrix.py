@@ -111,6 +111,10 @@ def test_reporting(world: World) -> None:
     assert Case.objects.count() == 0
     made = post(world.worker, f"{BASE}/", body)
     assert made.status_code == 201 and made.json()["stage"] == Stage.VERIFIED
+    # A leader may report but not read cases: the answer shows what was reported, once.
+    told = post(world.leader, f"{BASE}/", {**body, "source": "leader"})
+    assert told.status_code == 201 and told.json()["allowed_actions"] == []
+    assert client_for(world.leader).get(f"{BASE}/{told.json()['id']}").status_code == 404
     invalid = post(world.worker, f"{BASE}/", {"source": "rumour", "lon": 500})
     assert invalid.status_code == 422
     assert {"source", "description", "lon"} <= set(invalid.json()["details"]["fields"])
