@@ -1,4 +1,5 @@
-"""``gridgov components import FILE`` and ``gridgov components export --scope CODE``.
+"""``gridgov components import FILE``, ``gridgov components export --scope CODE`` and
+``gridgov components recount``.
 
 Added to the ``gridgov`` parser by ``register_components(sub)``, called from
 ``gridgov.cases.cli.register``. Commands act as the system actor on the audit "cli"
@@ -79,6 +80,12 @@ def register_components(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--user", default=None, help="export as this user (default: system)")
     out.set_defaults(func=cmd_export_components)
 
+    recount = commands.add_parser(
+        "recount", help="rebuild the counts per grid, class and state (after repairs)"
+    )
+    recount.add_argument("grids", nargs="*", help="grid codes (default: every grid)")
+    recount.set_defaults(func=cmd_recount_components)
+
 
 def cmd_import_components(args: argparse.Namespace) -> int:
     from gridgov.cases.importers.components import import_components
@@ -140,6 +147,20 @@ def cmd_export_components(args: argparse.Namespace) -> int:
                     for chunk in data:
                         out.write(chunk)
         console.print(f"written {output}")
+        return 0
+
+    return _run(console, body)
+
+
+def cmd_recount_components(args: argparse.Namespace) -> int:
+    from gridgov.cases.actions.components import recount_components
+
+    console = Console()
+
+    def body() -> int:
+        with _actor(None):
+            rows = recount_components(args.grids or None)
+        console.print(f"{rows} component counts written.")
         return 0
 
     return _run(console, body)

@@ -78,3 +78,14 @@ def test_demo_components_lie_inside_their_grids(ctx: Ctx) -> None:
     # Idempotent: a second run adds nothing; the same seed places the same components.
     assert seed_demo_components("4113", seed=7) == 0
     assert AuditEvent.objects.filter(action="components.import").count() == 1
+
+
+def test_recount_command(ctx: Ctx) -> None:
+    from gridgov.cases.models import ComponentCount
+
+    ctx.make()
+    ComponentCount.objects.all().delete()
+    assert run(["components", "recount"]) == 0
+    assert list(ComponentCount.objects.values_list("grid_code", "class_code", "state", "n")) == [
+        (GRID, "0101", "intact", 1)
+    ]
