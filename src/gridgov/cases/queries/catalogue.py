@@ -124,11 +124,23 @@ def search_classes(
     if kind:
         rows = rows.filter(kind=kind)
     if q := q.strip():
-        rows = rows.filter(Q(name__icontains=q) | Q(code__startswith=q.lstrip("CEce")))
+        rows = rows.filter(_class_search(q))
     if active is not None:
         usable = Q(is_active=True) & (Q(parent__isnull=True) | Q(parent__is_active=True))
         rows = rows.filter(usable) if active else rows.exclude(usable)
     return rows.order_by("kind", "code")
+
+
+def _class_search(q: str) -> Q:
+    """A name containing ``q``; or, for digits (``0102``) or a service code (``C01``), the
+    codes starting with them."""
+    digits = q[1:] if q[:1] in "CEce" else q
+    if not (digits and digits.isascii() and digits.isdigit()):
+        return Q(name__icontains=q)
+    by_code = Q(code__startswith=digits)
+    if digits != q:
+        by_code &= Q(kind=CaseKind.COMPONENT if q[0] in "Cc" else CaseKind.EVENT)
+    return Q(name__icontains=q) | by_code
 
 
 def active_minor_classes(kind: str | None = None) -> QuerySet[CaseClass]:

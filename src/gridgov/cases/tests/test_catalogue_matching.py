@@ -138,3 +138,14 @@ def test_the_picker_tree_groups_active_minors_under_majors() -> None:
     assert [node.major.code for node in tree] == ["01", "02", "03", "04", "05", "06"]
     assert all(m.parent_id == node.major.pk for node in tree for m in node.minors)
     assert tree[0].minors[0].code == "0101"
+
+
+def test_class_search_by_name_code_or_service_code(cat: Catalogue) -> None:
+    def found(q: str) -> set[str]:
+        return {c.service_code for c in queries.search_classes(cat.worker, q=q)}
+
+    assert found("污水") == {"C0102", "E0107", "E0405"}
+    assert found("C0102") == {"C0102"}
+    assert found("e05") == {"E05"} | {f"E050{n}" for n in range(1, 8)}
+    assert "C0102" in found("0102") and "E0102" in found("0102")
+    assert found("E") == set()
