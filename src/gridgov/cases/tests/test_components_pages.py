@@ -447,3 +447,22 @@ def test_list_query_counts(
         client.get(page("component_list") + f"?code={TOWNSHIP}")
     with django_assert_max_num_queries(8):
         client.get(api("cases_components"))
+
+
+def test_detail_lists_the_cases_about_it(client: Client, ctx: Ctx, located: Component) -> None:
+    from gridgov.cases.actions.workflow import report_case
+
+    case = report_case(
+        actor=ctx.worker,
+        source="patrol",
+        description="井盖破损，有行人绊倒风险",
+        component=located.component_id,
+        attributes={"situation": "broken"},  # the manhole cover class asks which fault
+        lon=POINT_IN_GRID[0],
+        lat=POINT_IN_GRID[1],
+    )
+    html = as_user(client, ctx.township).get(page("component_detail", located.pk)).content
+    assert case.number in html.decode()
+    other = ctx.make(name="另一个井盖")
+    html = as_user(client, ctx.township).get(page("component_detail", other.pk)).content
+    assert case.number not in html.decode()
