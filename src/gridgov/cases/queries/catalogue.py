@@ -255,12 +255,16 @@ def explain_responsibility(case_class: CaseClass | int | None, grid_code: str) -
     if case_class is None or not grid_code:
         return NO_MATCH
     class_id = case_class.pk if isinstance(case_class, CaseClass) else int(case_class)
-    rules = Responsibility.objects.filter(
-        case_class_id=class_id,
-        is_active=True,
-        region_code__in=territory_prefixes(grid_code),
-        department__is_active=True,
-    ).select_related("department")
+    rules = (
+        Responsibility.objects.filter(
+            case_class_id=class_id,
+            is_active=True,
+            region_code__in=territory_prefixes(grid_code),
+            department__is_active=True,
+        )
+        .select_related("department")
+        .order_by()
+    )  # at most five rows: no sort needed
     best = max(rules, key=lambda rule: len(rule.region_code), default=None)
     if best is not None:
         return Match(best.department, "rule", best)
