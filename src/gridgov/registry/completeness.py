@@ -19,19 +19,22 @@ person_outside_grid   living people belonging to a household           household
 ``score = 100 × (1 − gaps ÷ checked items)`` over all checks of the grid (100 when there
 is nothing to check). A region's score weights its grids by their checked items, i.e. it
 is the same formula over the region's sums. ``GridCompleteness`` keeps one row per grid,
-refreshed by every action for the grids it touched (``refresh``).
+refreshed by every action for the grids it touched (``refresh``). An import adds what its
+new people bring to their grids instead of recounting them (``add``, ``new_person_items``);
+``gridgov registry recount`` rebuilds every row nightly.
 """
 
 from __future__ import annotations
 
+import json
 import operator
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -161,39 +164,96 @@ def _all_grids() -> set[str]:
     return grids
 
 
-FIELDS = ("checked", "gaps", "gap_total", "score", "updated_at")
-
-
 @transaction.atomic
 def refresh(grid_codes: Iterable[str] | None = None) -> int:
     """Recompute the ``GridCompleteness`` rows of some grids (all when None); returns how
-    many rows were written. One upsert, so two writers of a new grid cannot collide."""
+    many rows were written."""
     grids = sorted(set(grid_codes) if grid_codes is not None else _all_grids())
     if not grids:
         return 0
     measured = _measure(grids if grid_codes is not None else None)
-    now = timezone.now()
-    rows = []
+    empty: dict[str, Any] = {"checked": 0, "gaps": {}}
+    return _write({grid: measured.get(grid, empty) for grid in grids})
+
+
+# Items = {"checked": n, <kind>: gaps of that kind, …}: what rows add to a grid.
+Items = Mapping[str, int]
+
+
+def new_person_items(residence_type: str, has_phone: bool, has_id: bool) -> dict[str, int]:
+    """What one new living person without a household adds to their grid (the people
+    checks of CHECKS: every living person is checked for a phone, all but overseas
+    residents for an ID number)."""
+    items = {"checked": 1, "person_no_phone": 0 if has_phone else 1}
+    if residence_type != ResidenceType.OVERSEAS:
+        items["checked"] += 1
+        items["person_no_id"] = 0 if has_id else 1
+    return items
+
+
+@transaction.atomic
+def add(items: Mapping[str, Items]) -> int:
+    """Add ``{grid: items}`` of newly created rows to the grids' stored rows (a grid
+    without one starts from nothing): for bulk creations that change nothing else in the
+    grids — exact while the stored rows are (every action keeps them; ``refresh``
+    rebuilds them). Returns how many rows were written."""
+    stored: dict[str, tuple[int, dict[str, int]]] = {}
+    grids = sorted(items)
+    for start in range(0, len(grids), 5000):
+        rows = GridCompleteness.objects.filter(grid_code__in=grids[start : start + 5000])
+        for grid, checked, gaps in rows.values_list("grid_code", "checked", "gaps").order_by():
+            stored[grid] = (checked, gaps)
+    totals: dict[str, dict[str, Any]] = {}
     for grid in grids:
-        m = measured.get(grid, {"checked": 0, "gaps": {}})
+        checked, gaps = stored.get(grid, (0, {}))
+        added = Counter(gaps)
+        added.update({kind: n for kind, n in items[grid].items() if kind != "checked"})
+        totals[grid] = {
+            "checked": checked + items[grid].get("checked", 0),
+            "gaps": {kind: n for kind, n in added.items() if n},
+        }
+    return _write(totals)
+
+
+def _write(measured: Mapping[str, Mapping[str, Any]]) -> int:
+    """Store ``{grid: {"checked", "gaps"}}`` with their totals and scores: one upsert
+    (PostgreSQL: over arrays; SQLite: one prepared statement), so two writers of a new
+    grid cannot collide."""
+    if not measured:
+        return 0
+    rows = []
+    for grid, m in measured.items():
         gap_total = sum(m["gaps"].values())
         rows.append(
-            GridCompleteness(
-                grid_code=grid,
-                checked=m["checked"],
-                gaps=m["gaps"],
-                gap_total=gap_total,
-                score=score_of(m["checked"], gap_total),
-                updated_at=now,
+            (
+                grid,
+                m["checked"],
+                json.dumps(m["gaps"]),
+                gap_total,
+                score_of(m["checked"], gap_total),
             )
         )
-    GridCompleteness.objects.bulk_create(
-        rows,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["grid_code"],
-        update_fields=list(FIELDS),
+    table = connection.ops.quote_name(GridCompleteness._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    columns = "grid_code, checked, gaps, gap_total, score, updated_at"
+    upsert = (
+        "ON CONFLICT (grid_code) DO UPDATE SET checked = excluded.checked, "
+        "gaps = excluded.gaps, gap_total = excluded.gap_total, score = excluded.score, "
+        "updated_at = excluded.updated_at"
     )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT g, c, j::jsonb, t, s, %s "  # noqa: S608
+                "FROM unnest(%s::varchar[], %s::int[], %s::text[], %s::int[], %s::float8[]) "
+                f"AS v(g, c, j, t, s) {upsert}",
+                [now, *(list(column) for column in zip(*rows, strict=True))],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s) {upsert}",  # noqa: S608
+                [(*row, now) for row in rows],
+            )
     return len(rows)
 
 

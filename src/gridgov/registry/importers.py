@@ -107,14 +107,16 @@ GRID, SEX, BIRTH_YEAR, ID_HASH = (
     _AT["id_number_hash"],
 )
 RESIDENCE, STATUS, RELATION = _AT["residence_type"], _AT["status"], _AT["relation"]
+# The household id comes last: the writer adds it when a file names households (户号).
 INSERT_COLUMNS = (
     *VALUE_COLUMNS,
-    "household_id",
     "status_date",
     "version",
     "created_at",
     "updated_at",
+    "household_id",
 )
+_SEALED_AT = _AT["id_number_enc"]
 LIVING = "living"
 
 # Fields an update takes from the file when its cell is not empty.
@@ -248,11 +250,30 @@ class Grids:
         return cls(allowed, locating.current_index() if locate else None)
 
 
+# A row's roll-up and completeness facts: (grid, residence type, sex, age band — None
+# when not living —, has a phone, has an ID number).
+Slot = tuple[str, str, str, str | None, bool, bool]
+# What creating a household needs of its first member: (户号, grid, lon, lat, address).
+HouseholdSeed = tuple[str, str, float | None, float | None, str]
+
+
 class Prepared(NamedTuple):
-    """One piece after checking and sealing: rows to write and problems found."""
+    """One piece after checking and sealing, what the writer needs of it: for each valid
+    row, in file order, its row number, keyed ID hash ("" without an ID number), hashes
+    under retired keys (only while keys are rotated), roll-up slot, and the row encoded
+    for the database (``INSERT_COLUMNS``; without the last, household_id, when
+    ``households`` is given); the plain ``VALUE_COLUMNS`` in update mode; the problems.
+    Plain lists of strings and numbers: cheap to send from a worker process."""
 
     read: int
-    records: list[Record]
+    numbers: list[int]
+    hashes: list[str]
+    older: list[tuple[str, ...]] | None
+    slots: list[int]  # index into slot_keys
+    slot_keys: list[Slot]
+    rows: list[Any]  # bulkwrite.encode_rows
+    households: list[HouseholdSeed] | None  # when the piece names households (户号)
+    values: list[tuple[Any, ...]] | None  # VALUE_COLUMNS, in update mode
     errors: list[RowError]
 
 
@@ -277,9 +298,23 @@ def _parse_date(text: str) -> dt.date | None:
 
 
 class RowPreparer:
-    """Checks and seals rows; holds no database connection, so it runs in workers."""
+    """Checks and seals rows; holds no database connection, so it runs in workers.
 
-    def __init__(self, columns: ColumnMap, grids: Grids, *, today: dt.date | None = None) -> None:
+    A piece is checked a column at a time (``_quick``): cells that are plainly valid —
+    the way nearly every row of a real file is — are taken as they are with C-speed
+    tests over whole columns; a row with any other cell goes through ``_check``, the
+    reference check that normalizes what it can and names every problem. Both give the
+    same values for a row they both accept (tested)."""
+
+    def __init__(
+        self,
+        columns: ColumnMap,
+        grids: Grids,
+        *,
+        today: dt.date | None = None,
+        mode: str = "create",
+        now: dt.datetime | None = None,
+    ) -> None:
         self.columns = columns
         self.grids = grids
         self.today = today or dt.date.today()
@@ -287,30 +322,126 @@ class RowPreparer:
         # A field the file lacks reads the sentinel cell appended after the last column.
         self.at = {f: columns.index.get(f, self.width) for f in _FIELDS}
         self.header = {f: columns.header(f) for f in _FIELDS}
+        self.mode = mode
         # Bound here, before any worker process is forked.
-        self.seal = privacy.person_sealer()
+        self.vendor = connection.vendor
+        self.stamp = connection.ops.adapt_datetimefield_value(now or timezone.now())
+        self.seal = privacy.person_column_sealer()
         self.rotating = len(crypto.ring().by_id) > 1
         self.year = rollups.current_year()
         self.bands: dict[int | None, str] = {}
+        self.labels = {f: {**values, "": ""} for f, values in _LABELS.items()}
 
     def prepare(self, rows: Sequence[tuple[int, list[str]]]) -> Prepared:
         """Check, locate and seal rows (a piece of the file)."""
-        records: list[Any] = []
         errors: list[RowError] = []
-        pending: list[int] = []  # positions in ``records`` waiting to be located
-        points: list[tuple[float, float]] = []
-        for number, cells in rows:
-            found = self._check(number, cells, errors)
-            if found is None:
-                continue
-            if found["grid_code"] is None:
-                pending.append(len(records))
-                points.append((found["lon"], found["lat"]))
-            records.append((number, found))
+        numbers = [number for number, _cells in rows]
+        width = self.width
+        cells = [c if len(c) == width else (c + [""] * width)[:width] for _n, c in rows]
+        found, doubtful = self._quick(cells)
+        dropped: set[int] = set()
+        for i in doubtful:
+            out = self._check(numbers[i], list(cells[i]), errors)
+            if out is None:
+                dropped.add(i)
+            else:
+                _put(found, i, out)
+        grids = found["grid_code"]
+        pending = [i for i, grid in enumerate(grids) if grid is None and i not in dropped]
         if pending:
-            self._locate(records, pending, points, errors)
-        sealed = [self._seal(number, found) for number, found in records if found is not None]
-        return Prepared(len(rows), sealed, errors)
+            self._locate(found, pending, numbers, errors, dropped)
+        if dropped:
+            kept = [i for i in range(len(rows)) if i not in dropped]
+            numbers = [numbers[i] for i in kept]
+            found = {f: [values[i] for i in kept] for f, values in found.items()}
+        return self._sealed(len(rows), numbers, found, errors)
+
+    # --- the quick, column-wise check ---
+
+    def _quick(self, cells: list[list[str]]) -> tuple[dict[str, list[Any]], list[int]]:
+        """({field: value per row}, rows to check in full): every cell of the other rows
+        is plainly valid and its value final (a grid of None: to be located)."""
+        n = len(cells)
+        columns = list(zip(*cells, strict=True)) if n else [()] * self.width
+        blank = ("",) * n
+
+        def column(name: str) -> Sequence[str]:
+            at = self.at[name]
+            return columns[at] if at < self.width else blank
+
+        doubtful: set[int] = set()
+        found: dict[str, list[Any]] = {}
+        for name, limit in _TEXT_LIMITS.items():
+            found[name] = _quick_text(column(name), limit, doubtful, required=name == "name")
+        for name, lookup in self.labels.items():
+            found[name] = _quick_label(column(name), lookup, doubtful)
+        self._quick_identity(column("id_number"), column("birth_date"), found, doubtful)
+        phones = column("phone")
+        plain = identity.plain_phones(phones)
+        doubtful.update(
+            i for i, (p, ok) in enumerate(zip(phones, plain, strict=True)) if p and not ok
+        )
+        found["phone"] = list(phones)
+        found["hukou_code"] = _quick_hukou(column("hukou_code"), doubtful)
+        self._quick_place(column("grid_code"), column("lon"), column("lat"), found, doubtful)
+        return found, sorted(doubtful)
+
+    def _quick_identity(
+        self,
+        id_texts: Sequence[str],
+        birth_texts: Sequence[str],
+        found: dict[str, list[Any]],
+        doubtful: set[int],
+    ) -> None:
+        """ID numbers that need no clean-up, and the sex and birth date they imply where
+        the row gives none or the same (rows without an ID number are checked in full)."""
+        plain = identity.plain_id_numbers(id_texts, self.today)
+        given_sex = found["sex"]
+        sexes: list[Any] = [""] * len(plain)
+        births: list[Any] = [None] * len(plain)
+        years: list[Any] = [None] * len(plain)
+        for i, (implied, birth_text, sex) in enumerate(
+            zip(plain, birth_texts, given_sex, strict=True)
+        ):
+            if implied is None:
+                doubtful.add(i)
+                continue
+            sexes[i], births[i], years[i] = implied
+            if (sex and sex != implied[0]) or (birth_text and birth_text != implied[1]):
+                doubtful.add(i)
+        found["id_number"] = list(id_texts)
+        found["sex"], found["birth_date"], found["birth_year"] = sexes, births, years
+
+    def _quick_place(
+        self,
+        grid_texts: Sequence[str],
+        lon_texts: Sequence[str],
+        lat_texts: Sequence[str],
+        found: dict[str, list[Any]],
+        doubtful: set[int],
+    ) -> None:
+        """A grid code of the importer's area as given, or both coordinates (the grid
+        then None: located with the rest of the piece)."""
+        lons = _quick_coordinates(lon_texts, 180, doubtful)
+        lats = _quick_coordinates(lat_texts, 90, doubtful)
+        allowed = self.grids.allowed
+        grids: list[Any] = list(grid_texts)
+        for i, grid in enumerate(grid_texts):
+            if grid in allowed:
+                continue
+            if grid or lons[i] is None or lats[i] is None:
+                doubtful.add(i)  # an unknown or legacy code, or nothing to locate by
+            else:
+                grids[i] = None
+        if None in lons or None in lats:
+            doubtful.update(
+                i
+                for i, (x, y) in enumerate(zip(lons, lats, strict=True))
+                if (x is None) != (y is None)
+            )
+        found["grid_code"], found["lon"], found["lat"] = grids, lons, lats
+
+    # --- the reference check, a row at a time ---
 
     def _check(
         self, number: int, cells: list[str], errors: list[RowError]
@@ -428,58 +559,90 @@ class RowPreparer:
 
     def _locate(
         self,
-        records: list[Any],
+        found: dict[str, list[Any]],
         pending: list[int],
-        points: list[tuple[float, float]],
+        numbers: list[int],
         errors: list[RowError],
+        dropped: set[int],
     ) -> None:
-        xy = np.asarray(points, dtype=float)
+        """The grids of the pending rows from their coordinates, in one vectorized call."""
         index = self.grids.index
-        found = index.locate_indices(xy[:, 0], xy[:, 1])
-        for position, grid_at in zip(pending, found.tolist(), strict=True):
-            number, out = records[position]
-            grid = str(index.codes[grid_at]) if grid_at >= 0 else None
+        lons, lats, grids = found["lon"], found["lat"], found["grid_code"]
+        xs = np.fromiter((lons[i] for i in pending), dtype=float, count=len(pending))
+        ys = np.fromiter((lats[i] for i in pending), dtype=float, count=len(pending))
+        hits = index.locate_indices(xs, ys).tolist()
+        for i, hit in zip(pending, hits, strict=True):
+            grid = str(index.codes[hit]) if hit >= 0 else None
             if grid is None or grid not in self.grids.allowed:
                 reason = (
                     _("the point lies outside every grid of the city")
                     if grid is None
                     else _("the point lies in a grid outside your area")
                 )
-                errors.append(RowError(number, self.header["lon"], reason))
-                records[position] = (number, None)
+                errors.append(RowError(numbers[i], self.header["lon"], reason))
+                dropped.add(i)
             else:
-                out["grid_code"] = grid
+                grids[i] = grid
 
-    def _seal(self, number: int, out: dict[str, Any]) -> Record:
-        born, id_number = out["birth_date"], out["id_number"]
-        residence, status = out["residence_type"], out["status"]
-        values = (
-            out["grid_code"],
-            out["lon"],
-            out["lat"],
-            out["relation"],
-            out["name"],
-            out["sex"],
-            born.isoformat() if born else None,
-            born.year if born else None,
-            *self.seal(id_number, out["phone"]),
-            out["ethnicity"],
-            out["hukou_code"],
-            residence,
-            out["address"],
-            status,
-        )
-        # During a key rotation a person may still be stored under the old key's hash.
-        older = tuple(crypto.lookup_hashes(id_number)[1:]) if id_number and self.rotating else ()
-        tally = None
-        if (status or LIVING) == LIVING:
-            tally = (
-                values[GRID],
-                residence or DEFAULTS["residence_type"],
-                values[SEX],
-                self._band(values[BIRTH_YEAR]),
+    def _sealed(
+        self, read: int, numbers: list[int], found: dict[str, list[Any]], errors: list[RowError]
+    ) -> Prepared:
+        """The valid rows sealed and encoded for the writer (see ``Prepared``)."""
+        n = len(numbers)
+        ids = found["id_number"]
+        sealed = self.seal(ids, found["phone"])
+        residence, status = found["residence_type"], found["status"]
+        values = [found[f] for f in VALUE_COLUMNS[:_SEALED_AT]]
+        values += [*sealed, *(found[f] for f in VALUE_COLUMNS[_SEALED_AT + len(sealed) :])]
+        stored_residence = [r or DEFAULTS["residence_type"] for r in residence]
+        stored_status = [s or DEFAULTS["status"] for s in status]
+        insert = [*values[:RESIDENCE], stored_residence, values[RESIDENCE + 1], stored_status]
+        insert += [[None] * n, [1] * n, [self.stamp] * n, [self.stamp] * n]  # status_date …
+        households: list[HouseholdSeed] | None = None
+        if any(found["household_no"]):
+            households = list(
+                zip(
+                    found["household_no"],
+                    found["grid_code"],
+                    found["lon"],
+                    found["lat"],
+                    found["address"],
+                    strict=True,
+                )
             )
-        return (number, out["household_no"], older, values, tally)
+        else:
+            insert.append([None] * n)  # household_id
+        slots, slot_keys = self._slots(found, stored_residence, stored_status)
+        return Prepared(
+            read=read,
+            numbers=numbers,
+            hashes=sealed[1],
+            older=[tuple(crypto.lookup_hashes(i)[1:]) if i else () for i in ids]
+            if self.rotating
+            else None,
+            slots=slots,
+            slot_keys=slot_keys,
+            rows=bulkwrite.encode_rows(insert, self.vendor),
+            households=households,
+            values=list(zip(*values, strict=True)) if self.mode == "update" else None,
+            errors=errors,
+        )
+
+    def _slots(
+        self, found: dict[str, list[Any]], residence: list[str], status: list[str]
+    ) -> tuple[list[int], list[Slot]]:
+        """Each row's slot (roll-up and completeness facts), numbered per piece."""
+        bands = [
+            self._band(year) if state == LIVING else None
+            for year, state in zip(found["birth_year"], status, strict=True)
+        ]
+        has_phone = [bool(phone) for phone in found["phone"]]
+        has_id = [bool(number) for number in found["id_number"]]
+        grids, sexes = found["grid_code"], found["sex"]
+        facts = zip(grids, residence, sexes, bands, has_phone, has_id, strict=True)
+        numbered: dict[Slot, int] = {}
+        slots = [numbered.setdefault(key, len(numbered)) for key in facts]
+        return slots, list(numbered)
 
     def _band(self, birth_year: int | None) -> str:
         band = self.bands.get(birth_year)
@@ -488,12 +651,108 @@ class RowPreparer:
         return band
 
 
-# A checked and sealed row on its way to the database, as a plain tuple (a named tuple
-# costs twice as much to pickle between processes): (row number, 户号, its ID hash under
-# retired keys during a rotation, the VALUE_COLUMNS values, (grid, residence, sex, age
-# band) when living for the roll-ups). Unpacked where used.
-Record = tuple[int, str, tuple[str, ...], tuple[Any, ...], tuple[str, str, str, str] | None]
+def _put(found: dict[str, list[Any]], i: int, out: dict[str, Any]) -> None:
+    """Row ``i``'s values from the reference check (dates as the writer stores them)."""
+    born = out["birth_date"]
+    for name in _CHECKED_FIELDS:
+        found[name][i] = out[name]
+    found["birth_date"][i] = born.isoformat() if born else None
+    found["birth_year"][i] = born.year if born else None
 
+
+def _quick_text(
+    texts: Sequence[str], limit: int, doubtful: set[int], *, required: bool = False
+) -> list[str]:
+    """Text cells ``_limited`` keeps as they are: printable (so the only white space is
+    the plain space), no two spaces in a row, not too long (and not empty if required).
+    One test over the whole column, cell by cell only when it fails."""
+    joined = "|".join(texts)  # cells are stripped: no double space across a "|"
+    if not (
+        joined.isprintable()
+        and "  " not in joined
+        and max(map(len, texts), default=0) <= limit
+        and (not required or all(texts))
+    ):
+        doubtful.update(
+            i
+            for i, t in enumerate(texts)
+            if not (t.isprintable() and "  " not in t and len(t) <= limit and (t or not required))
+        )
+    return list(texts)
+
+
+def _quick_label(texts: Sequence[str], lookup: Mapping[str, str], doubtful: set[int]) -> list[Any]:
+    """Label cells found as typed (empty stays empty); others are checked in full."""
+    found = list(map(lookup.get, texts))
+    if None in found:
+        doubtful.update(i for i, value in enumerate(found) if value is None)
+    return found
+
+
+def _quick_phones(texts: Sequence[str], doubtful: set[int]) -> list[str]:
+    """Phone cells that are plain mobile numbers (or empty); others are checked in full."""
+    plain = identity.plain_phones(texts)
+    if not all(plain):
+        doubtful.update(
+            i for i, (t, ok) in enumerate(zip(texts, plain, strict=True)) if t and not ok
+        )
+    return list(texts)
+
+
+def _quick_hukou(texts: Sequence[str], doubtful: set[int]) -> list[str]:
+    """Division codes, each distinct code tested once (a file repeats a few thousand)."""
+    valid = {text: not text or identity.valid_division_code(text) for text in set(texts)}
+    if not all(valid.values()):
+        doubtful.update(i for i, text in enumerate(texts) if not valid[text])
+    return list(texts)
+
+
+def _quick_coordinates(texts: Sequence[str], bound: float, doubtful: set[int]) -> list[Any]:
+    """Coordinates as numbers within ±bound, None for an empty cell; others doubtful."""
+    try:
+        values: list[Any] = list(map(float, texts))
+    except ValueError:
+        values = [_float_or_nan(t) if t else None for t in texts]
+    numbers = np.array([np.nan if v is None else v for v in values], dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = ~((numbers >= -bound) & (numbers <= bound))
+    if bad.any():
+        doubtful.update(i for i in np.flatnonzero(bad).tolist() if values[i] is not None)
+    return values
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
+# Text fields of a row and their length limits; label fields and what they accept.
+_TEXT_LIMITS = {"name": 60, "ethnicity": 20, "address": 200, "household_no": 40}
+_LABELS = {
+    "sex": SEX_VALUES,
+    "residence_type": RESIDENCE_VALUES,
+    "status": STATUS_VALUES,
+    "relation": RELATION_VALUES,
+}
+# What ``_put`` copies from the reference check as it is.
+_CHECKED_FIELDS = (
+    "name",
+    "sex",
+    "id_number",
+    "phone",
+    "ethnicity",
+    "hukou_code",
+    "residence_type",
+    "status",
+    "address",
+    "household_no",
+    "relation",
+    "lon",
+    "lat",
+    "grid_code",
+)
 
 _FIELDS = (
     "name",
@@ -587,6 +846,7 @@ class _Writer:
         report: ImportReport,
         columns: ColumnMap,
         grids: Grids,
+        now: dt.datetime,
     ) -> None:
         self.actor = actor
         self.options = options
@@ -599,9 +859,10 @@ class _Writer:
         self.new_households: list[int] = []
         self.touched: set[str] = set()
         self.recount: set[str] = set()  # grids whose counts an update changed
-        self.counts: Counter[tuple[str, str, str, str]] = Counter()
-        self.now = timezone.now()
-        self.stamp = connection.ops.adapt_datetimefield_value(self.now)
+        self.counts: Counter[Slot] = Counter()  # new living people by their facts
+        self.household_grids: set[str] = set()  # grids of people given a household
+        self.now = now
+        self.stamp = connection.ops.adapt_datetimefield_value(now)
         self.params = bulkwrite.max_params()
         self.deferred = bulkwrite.DeferredIndexes(Person._meta.db_table)
         self.known: dict[str, int] | None = None  # every stored ID hash, in a bulk load
@@ -623,55 +884,71 @@ class _Writer:
         report.read += prepared.read
         rejected = {e.row for e in prepared.errors}
         report.errors.extend(prepared.errors)
-        creates, updates = self._decide(prepared.records, rejected)
+        passed, updates = self._decide(prepared, rejected)
         report.rejected += len(rejected)
         if rejected and self.options.policy == "all_or_nothing":
             self.failed = True
         if self.failed:
             return  # keep checking the rest of the file for the report
-        self._insert(creates)
+        self._insert(prepared, passed)
         self._update(updates)
 
-    def _decide(self, records: list[Any], rejected: set[int]) -> tuple[list[Any], list[Any]]:
-        existing = self._existing(records)
-        creates: list[Any] = []
-        updates: list[Any] = []
+    def _decide(
+        self, prepared: Prepared, rejected: set[int]
+    ) -> tuple[set[int], list[tuple[tuple[Any, ...], dict[str, Any]]]]:
+        """(positions of the rows not to create, updates as (values, stored person))."""
+        existing = self._existing(prepared)
+        if not existing and self._all_new(prepared):
+            self.report.valid += len(prepared.numbers)
+            return set(), []
+        passed: set[int] = set()
+        updates: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
         mode = self.options.mode
-        for record_ in records:
-            number, _household_no, older, values, _tally = record_
-            key = values[ID_HASH]
-            if key:
-                first = self.seen.get(key)
-                if first is not None:
-                    if mode == "skip":
-                        self._skip()
-                    else:
-                        self._reject(
-                            number,
-                            _("the same ID number as row %(row)d") % {"row": first},
-                            rejected,
-                        )
-                    continue
-                self.seen[key] = number
-                match = existing.get(key) or next(
-                    (existing[h] for h in older if h in existing), None
-                )
-                if match is not None:
-                    if mode == "skip":
-                        self._skip()
-                    elif mode == "create":
-                        self._reject(number, _("already registered"), rejected)
-                    elif match["grid_code"] not in self.grids.allowed:
-                        self._reject(
-                            number, _("already registered in a grid you may not change"), rejected
-                        )
-                    else:
-                        updates.append((record_, match))
-                        self.report.valid += 1
-                    continue
-            creates.append(record_)
-            self.report.valid += 1
-        return creates, updates
+        for i, (number, key) in enumerate(zip(prepared.numbers, prepared.hashes, strict=True)):
+            if not key:
+                self.report.valid += 1
+                continue
+            first = self.seen.get(key)
+            if first is not None:
+                if mode == "skip":
+                    self._skip()
+                else:
+                    self._reject(
+                        number, _("the same ID number as row %(row)d") % {"row": first}, rejected
+                    )
+                passed.add(i)
+                continue
+            self.seen[key] = number
+            older = prepared.older[i] if prepared.older else ()
+            match = existing.get(key) or next((existing[h] for h in older if h in existing), None)
+            if match is None:
+                self.report.valid += 1
+                continue
+            passed.add(i)
+            if mode == "skip":
+                self._skip()
+            elif mode == "create":
+                self._reject(number, _("already registered"), rejected)
+            elif match["grid_code"] not in self.grids.allowed:
+                self._reject(number, _("already registered in a grid you may not change"), rejected)
+            else:
+                assert prepared.values is not None  # prepared in update mode
+                updates.append((prepared.values[i], match))
+                self.report.valid += 1
+        return passed, updates
+
+    def _all_new(self, prepared: Prepared) -> bool:
+        """Whether no ID number of the piece was seen before, nor twice in it — the usual
+        piece, told by set operations instead of a loop; they are then remembered."""
+        hashes = set(prepared.hashes)
+        hashes.discard("")
+        if len(hashes) != len(prepared.hashes) - prepared.hashes.count(""):
+            return False
+        if not self.seen.keys().isdisjoint(hashes):
+            return False
+        self.seen.update(zip(prepared.hashes, prepared.numbers, strict=True))
+        self.seen.pop("", None)
+        return True
 
     def _skip(self) -> None:
         self.report.skipped += 1
@@ -681,16 +958,17 @@ class _Writer:
         self.report.errors.append(RowError(number, self.id_header, reason))
         rejected.add(number)
 
-    def _existing(self, records: list[Any]) -> dict[str, dict[str, Any]]:
-        """People already registered under the chunk's ID numbers, by keyed hash (with
+    def _existing(self, prepared: Prepared) -> dict[str, dict[str, Any]]:
+        """People already registered under the piece's ID numbers, by keyed hash (with
         what an update needs to know of them in update mode)."""
-        hashes = [
-            h for _n, _h, older, values, _t in records for h in (values[ID_HASH], *older) if h
-        ]
+        hashes = set(prepared.hashes)
+        for older in prepared.older or ():
+            hashes.update(older)
+        hashes.discard("")
         if self.known is not None:
-            pks = [self.known[h] for h in hashes if h in self.known]
+            pks = [self.known[h] for h in self.known.keys() & hashes]
             return self._fetch("pk__in", pks) if pks else {}
-        return self._fetch("id_number_hash__in", hashes)
+        return self._fetch("id_number_hash__in", sorted(hashes))
 
     def _fetch(self, lookup: str, keys: list[Any]) -> dict[str, dict[str, Any]]:
         update = self.options.mode == "update"
@@ -706,51 +984,56 @@ class _Writer:
                 found[row["id_number_hash"]] = row
         return found
 
-    def _insert(self, creates: list[Any]) -> None:
-        if not creates:
+    def _insert(self, prepared: Prepared, passed: set[int]) -> None:
+        """Write the piece's new people (all its rows but ``passed``) and count them."""
+        rows, households, slots = prepared.rows, prepared.households, prepared.slots
+        if passed:
+            kept = [i for i in range(len(rows)) if i not in passed]
+            rows, slots = [rows[i] for i in kept], [slots[i] for i in kept]
+            households = [households[i] for i in kept] if households is not None else None
+        if not rows:
             return
-        self._create_households(creates)
-        households = self.households
-        rows = []
-        tail = (None, 1, self.stamp, self.stamp)  # status_date, version, created, updated
-        for _number, household_no, _older, values, _tally in creates:
-            row = [*values, households[household_no] if household_no else None]
-            row[RESIDENCE] = row[RESIDENCE] or DEFAULTS["residence_type"]
-            row[STATUS] = row[STATUS] or DEFAULTS["status"]
-            row.extend(tail)
-            rows.append(row)
-        self._count(creates)
-        self.report.created += bulkwrite.insert_rows(Person._meta.db_table, INSERT_COLUMNS, rows)
+        if households is not None:
+            self.household_grids.update(seed[1] for seed in households if seed[0])
+            ids = self._household_ids(households)
+            rows = bulkwrite.append_column(rows, ids, connection.vendor)
+        self.report.created += bulkwrite.write_encoded(Person._meta.db_table, INSERT_COLUMNS, rows)
+        self._count(slots, prepared.slot_keys)
 
-    def _create_households(self, creates: list[Any]) -> None:
-        """The households the 户号 of this piece's new people stand for, created (one
-        statement) where a number first appears, at its first member's address and grid."""
+    def _household_ids(self, seeds: list[HouseholdSeed]) -> list[int | None]:
+        """The household id of each new person: the households their 户号 stand for,
+        created (one statement) where a number first appears, at its first member's
+        address and grid."""
         new: dict[str, Household] = {}
-        for _number, household_no, _older, values, _tally in creates:
+        for household_no, grid, lon, lat, address in seeds:
             if household_no and household_no not in self.households and household_no not in new:
                 new[household_no] = Household(
-                    grid_code=values[GRID],
-                    lon=values[_AT["lon"]],
-                    lat=values[_AT["lat"]],
-                    address=values[_AT["address"]] or household_no,
+                    grid_code=grid,
+                    lon=lon,
+                    lat=lat,
+                    address=address or household_no,
                     created_at=self.now,
                 )
         Household.objects.bulk_create(new.values(), batch_size=500)
         for household_no, household in new.items():
             self.households[household_no] = household.pk
             self.new_households.append(household.pk)
+        return [self.households[seed[0]] if seed[0] else None for seed in seeds]
 
-    def _count(self, creates: list[Record]) -> None:
-        """Tally the new living people by (grid, residence, sex, age band)."""
-        self.touched.update(values[GRID] for _n, _h, _o, values, _t in creates)
-        self.counts.update(tally for *_record, tally in creates if tally)
+    def _count(self, slots: list[int], slot_keys: list[Slot]) -> None:
+        """Tally the new living people by their slot's facts."""
+        for slot, n in Counter(slots).items():
+            key = slot_keys[slot]
+            self.touched.add(key[0])
+            if key[3] is not None:
+                self.counts[key] += n
 
-    def _update(self, updates: list[Any]) -> None:
+    def _update(self, updates: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
         if not updates:
             return
         present = {f for f in self.columns.index} | {"grid_code"}
         rows = []
-        for (_number, _household_no, _older, values, _tally), old in updates:
+        for values, old in updates:
             merged = {}
             for name in UPDATABLE:
                 new = values[_AT[name]]
@@ -804,7 +1087,7 @@ class _Writer:
             self._set_heads()
             self._apply_counts()
         with timings.phase("completeness"):
-            completeness.refresh(self.touched)
+            self._apply_completeness()
         self.report.grids = len(self.touched)
         self.report.written = True
         record(
@@ -841,8 +1124,30 @@ class _Writer:
         recounted from the people themselves (a person may have moved, or carry tags)."""
         if self.recount:
             rollups.recount(self.recount)
-        counts = Counter({k: n for k, n in self.counts.items() if k[0] not in self.recount})
-        rollups.add_counts(measure_counts(counts, rollups.current_year()))
+        combos: Counter[tuple[str, str, str, str]] = Counter()
+        for (grid, residence, sex, band, _phone, _id), n in self.counts.items():
+            if grid not in self.recount and band is not None:
+                combos[(grid, residence, sex, band)] += n
+        rollups.add_counts(measure_counts(combos, rollups.current_year()))
+
+    def _apply_completeness(self) -> None:
+        """New people without a household add their items to their grids' completeness;
+        grids where an update changed people or new households were formed are measured
+        again in full."""
+        exact = self.recount | self.household_grids
+        items: dict[str, Counter[str]] = defaultdict(Counter)
+        per_person: dict[tuple[str, bool, bool], dict[str, int]] = {}
+        for (grid, residence, _sex, _band, has_phone, has_id), n in self.counts.items():
+            if grid in exact:
+                continue
+            key = (residence, has_phone, has_id)
+            if key not in per_person:
+                per_person[key] = completeness.new_person_items(*key)
+            counter = items[grid]
+            for kind, k in per_person[key].items():
+                counter[kind] += k * n
+        completeness.refresh(exact)
+        completeness.add(items)
 
 
 # File column ("field" of columns.py) each stored column comes from, where they differ.
@@ -913,11 +1218,12 @@ def import_people(
         report.encoding = table.encoding
         report.ignored_columns = columns.ignored
         grids = Grids.load(actor, options.scope_code, locate=columns.has("lon"))
-        preparer = RowPreparer(columns, grids)
+        now = timezone.now()
+        preparer = RowPreparer(columns, grids, mode=options.mode, now=now)
         with _prepared(preparer, table) as pieces, bulkwrite.import_pragmas():
             try:
                 with transaction.atomic():
-                    writer = _Writer(actor, options, report, columns, grids)
+                    writer = _Writer(actor, options, report, columns, grids, now)
                     for prepared in _waited(pieces, report.timings):
                         if report.read == 0:
                             with report.timings.phase("plan"):

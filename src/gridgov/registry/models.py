@@ -14,6 +14,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# PostgreSQL's byte-wise operator class: equality and LIKE 'prefix%' under any collation.
+PATTERN = "varchar_pattern_ops"
+
 
 class ResidenceType(models.TextChoices):
     REGISTERED = "registered", _("Registered resident")
@@ -138,17 +141,19 @@ class Person(Located):
     relation = models.CharField(
         _("relation to head"), max_length=20, choices=Relation.choices, blank=True
     )
-    name = models.CharField(_("name"), max_length=60, db_index=True)
+    # Indexed in Meta.indexes, not with db_index (see there).
+    grid_code = models.CharField(_("grid code"), max_length=15)
+    name = models.CharField(_("name"), max_length=60)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     id_number_enc = models.BinaryField(null=True, blank=True, editable=False)
-    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
     id_number_masked = models.CharField(_("ID number"), max_length=18, blank=True)
     phone_enc = models.BinaryField(null=True, blank=True, editable=False)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
-    key_id = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    key_id = models.CharField(max_length=16, blank=True, editable=False)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
     hukou_code = models.CharField(_("household registration place"), max_length=12, blank=True)
     residence_type = models.CharField(
@@ -167,9 +172,24 @@ class Person(Located):
         ordering = ["grid_code", "name"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        # One index per way people are looked up, none twice. ``db_index`` would give each
+        # text column a second, ``varchar_pattern_ops`` index on PostgreSQL (for LIKE):
+        # only grid codes are searched by prefix (scope filters), so only they get the
+        # pattern index (LIKE under any collation), beside (grid, status), which serves
+        # equality, ordering and the per-grid counts. Keyed hashes and key ids are only
+        # compared for equality: the byte-wise pattern class serves that too and builds
+        # faster than a collation's. ``opclasses`` mean nothing to SQLite: plain indexes
+        # there, the same set as before.
         indexes = [
             models.Index(fields=["grid_code", "status"], name="person_grid_status"),
+            models.Index(fields=["grid_code"], name="person_grid_prefix", opclasses=[PATTERN]),
+            models.Index(fields=["name"], name="person_name"),
             models.Index(fields=["birth_year"], name="person_birth_year"),
+            # SQLite needs this one for look-ups by number: it cannot match them to the
+            # partial unique index below (PostgreSQL can).
+            models.Index(fields=["id_number_hash"], name="person_id_hash", opclasses=[PATTERN]),
+            models.Index(fields=["phone_hash"], name="person_phone_hash", opclasses=[PATTERN]),
+            models.Index(fields=["key_id"], name="person_key_id", opclasses=[PATTERN]),
         ]
         # One row per resident ID number (rule 7: two concurrent registrations of the same
         # person cannot both win); people without a number have an empty hash.
@@ -178,6 +198,7 @@ class Person(Located):
                 fields=["id_number_hash"],
                 condition=~models.Q(id_number_hash=""),
                 name="one_person_per_id_number",
+                opclasses=[PATTERN],
             )
         ]
 
