@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
@@ -82,15 +83,50 @@ audit_labels.register({f"cases.{action}": label for action, label in machine.ACT
 # --- input --------------------------------------------------------------------------------
 
 
+# How a field is named in messages, when the case's own field does not say it.
+FIELD_LABELS: dict[str, Promise] = {
+    "note": gettext_lazy("note"),
+    "reason": gettext_lazy("reason"),
+    "comment": gettext_lazy("comment"),
+    "result": gettext_lazy("disposal result"),
+    "location": gettext_lazy("location"),
+    "version": gettext_lazy("version"),
+    "into_id": gettext_lazy("merged into"),
+    "amount": gettext_lazy("extra time"),
+    "unit": gettext_lazy("unit"),
+    "reporter_phone": gettext_lazy("reporter's phone"),
+    "rating": gettext_lazy("citizen's rating"),
+}
+
+
+def field_label(field: str) -> str:
+    """The translated name of an input field ("case_class" → "class")."""
+    if field in FIELD_LABELS:
+        return str(FIELD_LABELS[field])
+    try:
+        return str(getattr(Case._meta.get_field(field), "verbose_name", field))
+    except FieldDoesNotExist:
+        return field
+
+
+def _fail(field: str, reason: str) -> InvalidInput:
+    """InvalidInput naming the field, in the message too ("class: …")."""
+    return InvalidInput(
+        _("%(field)s: %(reason)s") % {"field": field_label(field), "reason": reason},
+        fields={field: reason},
+    )
+
+
+def _one_of(values: Iterable[str]) -> str:
+    return _("must be one of: %(choices)s") % {"choices": ", ".join(values)}
+
+
 def _text(value: Any, field: str, max_length: int, *, required: bool = False) -> str:
     text = str(value if value is not None else "").strip()
     if required and not text:
-        raise InvalidInput(
-            _("%(field)s: this is required") % {"field": field}, fields={field: _("required")}
-        )
+        raise _fail(field, _("required"))
     if len(text) > max_length:
-        reason = _("longer than %(n)d characters") % {"n": max_length}
-        raise InvalidInput(f"{field}: {reason}", fields={field: reason})
+        raise _fail(field, _("longer than %(n)d characters") % {"n": max_length})
     return text
 
 
@@ -100,8 +136,7 @@ def _whole(value: Any, field: str) -> int:
     except (TypeError, ValueError):
         number = None
     if number is None or (isinstance(value, float | bool) and value != number):
-        reason = _("not a whole number")
-        raise InvalidInput(f"{field}: {reason}", fields={field: reason})
+        raise _fail(field, _("not a whole number"))
     return number
 
 
@@ -119,8 +154,7 @@ def _class(value: Any) -> CaseClass:
     pk = getattr(value, "pk", value)
     found = catalogue_queries.active_minor_classes().filter(pk=_whole(pk, "case_class")).first()
     if found is None:
-        reason = _("no active minor class has this id")
-        raise InvalidInput(f"{_('Class')}: {reason}", fields={"case_class": reason})
+        raise _fail("case_class", _("no active minor class has this id"))
     return found
 
 
@@ -128,8 +162,7 @@ def _department(value: Any) -> Department:
     pk = getattr(value, "pk", value)
     found = Department.objects.filter(pk=_whole(pk, "department"), is_active=True).first()
     if found is None:
-        reason = _("no active department has this id")
-        raise InvalidInput(f"{_('Department')}: {reason}", fields={"department": reason})
+        raise _fail("department", _("no active department has this id"))
     return found
 
 
@@ -421,12 +454,10 @@ def _grid_code(grid_code: Any, lon: float | None, lat: float | None) -> str:
         if not (code.isdigit() and len(code) == codes.CODE_LENGTH[codes.GRID]) or not (
             Region.objects.filter(code=code, level=codes.GRID).exists()
         ):
-            reason = _("no unit grid has this code")
-            raise InvalidInput(f"{_('Grid')}: {reason}", fields={"grid_code": reason})
+            raise _fail("grid_code", _("no unit grid has this code"))
         return code
     if lon is None or lat is None:
-        reason = _("give the grid or the location (longitude and latitude)")
-        raise InvalidInput(reason, fields={"location": reason})
+        raise _fail("location", _("give the grid or the location (longitude and latitude)"))
     found = locating.locate_code(lon, lat)
     if found is None:
         reason = _("%(lon).6f, %(lat).6f lies outside every grid of the city") % {
@@ -471,11 +502,9 @@ def _component(value: Any) -> Component | None:
         else rows.filter(pk=_whole(text, "component")).first()
     )
     if found is None:
-        reason = _("no component has this ID")
-        raise InvalidInput(f"{_('Component')}: {reason}", fields={"component": reason})
+        raise _fail("component", _("no component has this ID"))
     if getattr(found, "retired_at", None) is not None:
-        reason = _("this component has been retired")
-        raise InvalidInput(f"{_('Component')}: {reason}", fields={"component": reason})
+        raise _fail("component", _("this component has been retired"))
     return found
 
 
@@ -486,8 +515,7 @@ def _attributes(value: Any, case_class: CaseClass | None) -> dict[str, Any]:
     if not isinstance(answers, dict) or not all(
         isinstance(v, str | int | float | bool) or v is None for v in answers.values()
     ):
-        reason = _("give answers as names and plain values")
-        raise InvalidInput(reason, fields={"attributes": reason})
+        raise _fail("attributes", _("give answers as names and plain values"))
     answers = {str(k)[:50]: v for k, v in answers.items() if v not in (None, "")}
     errors: dict[str, str] = {}
     for question in (case_class.attributes if case_class else None) or []:
@@ -510,9 +538,7 @@ def _reporter_phone(raw: Any) -> str:
         return identity.normalize_phone(str(raw))
     except InvalidInput as exc:
         reason = exc.details.get("fields", {}).get("phone", exc.message)
-        raise InvalidInput(
-            f"{_('Reporter’s phone')}: {reason}", fields={"reporter_phone": reason}
-        ) from None
+        raise _fail("reporter_phone", reason) from None
 
 
 def _may_report(actor: Any, source: str, grid_code: str) -> None:
@@ -567,8 +593,7 @@ def report_case(
     the citizen and Open311 sources only; other sources need ``cases.report`` over the
     grid."""
     if source not in Source.values:
-        reason = _("must be one of: %(choices)s") % {"choices": ", ".join(Source.values)}
-        raise InvalidInput(f"{_('Source')}: {reason}", fields={"source": reason})
+        raise _fail("source", _one_of(Source.values))
     description = _text(description, "description", MAX_DESCRIPTION, required=True)
     address = _text(address, "address", 200)
     reporter_name = _text(reporter_name, "reporter_name", 50)
@@ -687,8 +712,7 @@ def file_case(
         if case_class not in (None, ""):
             case.case_class = _class(case_class)
         elif case.case_class_id is None:
-            reason = _("choose the class to file the case under")
-            raise InvalidInput(f"{_('Class')}: {reason}", fields={"case_class": reason})
+            raise _fail("case_class", _("choose the class to file the case under"))
         assert case.case_class is not None
         amount, unit = catalogue_queries.time_limit(case.case_class, case.attributes)
         case.limit_value, case.limit_unit = (amount, unit) if amount and unit else (None, "")
@@ -733,11 +757,9 @@ def merge_case(case_id: Any, *, actor: Any, version: Any, into_id: Any) -> Case:
         try:
             into = queries.get_case_for(actor, into_id)
         except NotFound:
-            reason = _("no open case you may see has this id")
-            raise InvalidInput(f"{_('Merge into')}: {reason}", fields={"into_id": reason}) from None
+            raise _fail("into_id", _("no open case you may see has this id")) from None
         if into.pk == case.pk or not into.is_open:
-            reason = _("choose another case that is still open")
-            raise InvalidInput(f"{_('Merge into')}: {reason}", fields={"into_id": reason})
+            raise _fail("into_id", _("choose another case that is still open"))
         reason_text = _("Duplicate of case %(number)s") % {"number": into.number}
         _cancel(case, move, reason_text, merged_into=into)
         _commit(case, move, note=reason_text, data={"into": into.pk, "into_number": into.number})
@@ -761,7 +783,7 @@ def dispatch_case(
             chosen = _department(case.suggested_department_id)
         else:
             reason = _("no department is responsible for this class here; choose one")
-            raise InvalidInput(f"{_('Department')}: {reason}", fields={"department": reason})
+            raise _fail("department", reason)
         case.department = chosen
         case.dispatcher = _actor_user(actor)
         case.dispatched_at = move.now
@@ -789,11 +811,9 @@ def dispatch_case(
 def _postponement_amount(amount: Any, unit: Any) -> tuple[int, str]:
     number = _whole(amount, "amount")
     if not 1 <= number <= MAX_POSTPONEMENT:
-        reason = _("between 1 and %(n)d") % {"n": MAX_POSTPONEMENT}
-        raise InvalidInput(f"{_('Extra time')}: {reason}", fields={"amount": reason})
+        raise _fail("amount", _("between 1 and %(n)d") % {"n": MAX_POSTPONEMENT})
     if unit not in TimeUnit.values:
-        reason = _("must be one of: %(choices)s") % {"choices": ", ".join(TimeUnit.values)}
-        raise InvalidInput(f"{_('Unit')}: {reason}", fields={"unit": reason})
+        raise _fail("unit", _one_of(TimeUnit.values))
     return number, str(unit)
 
 
@@ -1007,8 +1027,7 @@ def rework_case(case_id: Any, *, actor: Any, version: Any, reason: str) -> Case:
 def rate_case(public_token: Any, *, rating: str, comment: str = "") -> Case:
     """The reporter rates the handling of their closed case, once."""
     if rating not in Rating.values:
-        reason = _("must be one of: %(choices)s") % {"choices": ", ".join(Rating.values)}
-        raise InvalidInput(f"{_('Rating')}: {reason}", fields={"rating": reason})
+        raise _fail("rating", _one_of(Rating.values))
     comment = _text(comment, "comment", 500)
     token = queries.parse_token(public_token)
     with _atomic():

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from gridgov.audit.models import AuditEvent
 from gridgov.cases import workflow as machine
@@ -314,7 +315,10 @@ def test_reports_need_a_grid_inside_the_city_and_the_right_to_report(world: Worl
     assert "reporter_phone" in phone.value.details["fields"]
     with pytest.raises(InvalidInput) as empty:
         world.report(description="  ")
-    assert "description" in empty.value.details["fields"]
+    assert empty.value.message == "description: required"
+    with translation.override("zh-hans"), pytest.raises(InvalidInput) as empty:
+        world.report(description="  ")
+    assert empty.value.message == "问题描述：必填"
     # Anonymous: the citizen source is open, the hotline source is not.
     assert world.report(actor=None, source=Source.CITIZEN).reporter is None
     with pytest.raises(PermissionDenied):
