@@ -176,6 +176,8 @@ GRIDGOV_CASE_DISPATCH_LIMIT = os.environ.get("GRIDGOV_CASE_DISPATCH_LIMIT", "1 w
 GRIDGOV_CASE_CHECK_LIMIT = os.environ.get("GRIDGOV_CASE_CHECK_LIMIT", "1 working_hours")
 GRIDGOV_CASE_DUPLICATE_METRES = float(os.environ.get("GRIDGOV_CASE_DUPLICATE_METRES", "100"))
 GRIDGOV_ATTACHMENT_MAX_MB = float(os.environ.get("GRIDGOV_ATTACHMENT_MAX_MB", "10"))
+# Reports the public page accepts from one client address per hour (a throttle, not a quota).
+GRIDGOV_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("GRIDGOV_PUBLIC_REPORTS_PER_HOUR", "10"))
 # Photos and documents go to an S3-compatible store when a bucket is named (needs the
 # ``s3`` extra: pip install 'gridgov[s3]'); otherwise under MEDIA_ROOT. Never public: files
 # are served only through scoped views.

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 
 
 def client_for(user: Any) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # messages are asserted in English
     if user is not None:
         client.force_login(user)
     return client

@@ -104,6 +104,9 @@ def test_grid_worker_reports_on_patrol_from_a_phone(
     page.fill("textarea[name=description]", "人行道上堆放建筑垃圾约两立方米，影响通行")
     page.fill("input[name=address]", "新华东路 28 号门前")
     page.screenshot(path=shots / "01-patrol-report-phone.png", full_page=True)
+    page.mouse.move(0, 0)  # no hover label in the picture
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=shots / "01b-patrol-report-phone-top.png")  # the user guide's
 
     with page.expect_navigation():
         page.click(".cs-submit button")

@@ -281,7 +281,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
 
 
 def public_report_limit() -> int:
-    return int(getattr(settings, "GRIDGOV_PUBLIC_REPORTS_PER_HOUR", 10))
+    return int(settings.GRIDGOV_PUBLIC_REPORTS_PER_HOUR)
 
 
 def _public_report_allowed(request: HttpRequest) -> bool:

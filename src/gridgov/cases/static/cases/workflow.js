@@ -151,7 +151,9 @@
     var list = document.createElement("ul");
     list.className = "cs-photo-preview";
     list.setAttribute("aria-live", "polite");
-    input.insertAdjacentElement("afterend", list);
+    // After the big label button when there is one (cs-photo-field), else the input.
+    var button = input.parentNode.querySelector(".cs-photo-button");
+    (button || input).insertAdjacentElement("afterend", list);
     var maxBytes = parseInt(input.getAttribute("data-max-bytes") || "0", 10);
     var maxCount = parseInt(input.getAttribute("data-max-count") || "0", 10);
     var urls = [];
