@@ -98,18 +98,15 @@ def _check_version(row: Any, version: Any) -> None:
 
 
 def _locked(model: Any, pk: Any) -> Any:
-    try:
-        return model._default_manager.select_for_update().get(pk=int(pk))
-    except (model.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
+    found = model._default_manager.select_for_update().filter(pk=queries.as_pk(pk)).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def _by_pk(model: Any, value: Any) -> Any:
     """The row with this primary key, or None (also for a value that is not a number)."""
-    try:
-        return model._default_manager.filter(pk=int(value)).first()
-    except (TypeError, ValueError, OverflowError):
-        return None
+    return model._default_manager.filter(pk=queries.as_pk(value)).first()
 
 
 def _text(value: Any, name: str, max_length: int | None, errors: dict[str, Any]) -> str:

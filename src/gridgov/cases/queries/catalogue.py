@@ -47,6 +47,19 @@ RESPONSIBILITY_READERS = (CATALOGUE, "cases.dispatch", "cases.supervise")
 CITY_CODE_LENGTH = codes.CODE_LENGTH[codes.CITY]
 
 
+MAX_PK = 2**63 - 1  # the largest value a bigint key holds
+
+
+def as_pk(value: Any) -> int | None:
+    """A primary key from user input, or None for anything no row can have (so a huge
+    number is "not found", not a database error)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 1 <= number <= MAX_PK else None
+
+
 # --- who may --------------------------------------------------------------------------
 
 
@@ -107,10 +120,10 @@ def visible_classes(user: Any) -> QuerySet[CaseClass]:
 
 
 def get_class_for(user: Any, class_id: Any) -> CaseClass:
-    try:
-        return visible_classes(user).get(pk=int(class_id))
-    except (CaseClass.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
+    found = visible_classes(user).filter(pk=as_pk(class_id)).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def search_classes(
@@ -292,7 +305,7 @@ def find_class(reference: str) -> CaseClass | None:
     """A class named by its service code (``C0102``) or its id, active or not."""
     reference = (reference or "").strip()
     if reference.isascii() and reference.isdigit():
-        return all_classes().filter(pk=int(reference)).first() if len(reference) < 19 else None
+        return all_classes().filter(pk=as_pk(reference)).first()
     return get_class_by_service_code(reference, include_inactive=True)
 
 
@@ -346,10 +359,10 @@ def visible_responsibilities(user: Any) -> QuerySet[Responsibility]:
 
 
 def get_responsibility_for(user: Any, responsibility_id: Any) -> Responsibility:
-    try:
-        return visible_responsibilities(user).get(pk=int(responsibility_id))
-    except (Responsibility.DoesNotExist, TypeError, ValueError):
-        raise NotFound() from None
+    found = visible_responsibilities(user).filter(pk=as_pk(responsibility_id)).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def search_responsibilities(

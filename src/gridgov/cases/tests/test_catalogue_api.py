@@ -87,6 +87,8 @@ def test_class_reads_need_a_case_role(cat: Catalogue) -> None:
         assert call(cat.citizen, "get", path).status_code == 403
         assert call(cat.handler, "get", path).status_code == 200
     assert call(cat.worker, "get", "/classes/99999999").status_code == 404
+    assert call(cat.worker, "get", f"/classes/{10**20}").status_code == 404
+    assert call(cat.city_admin, "get", f"/responsibilities/{10**20}").status_code == 404
 
 
 def test_patching_a_class(cat: Catalogue) -> None:

@@ -75,6 +75,7 @@ def test_class_pages(cat: Catalogue) -> None:
             assert status(user, url) == 403, (user, url)
         assert status(cat.city_admin, url) == 200
     assert status(cat.city_admin, "/cases/catalogue/99999999/") == 404
+    assert status(cat.city_admin, f"/cases/catalogue/{10**20}/edit/") == 404
 
 
 def test_the_class_list_shows_the_tree_with_limits_in_chinese(cat: Catalogue) -> None:
