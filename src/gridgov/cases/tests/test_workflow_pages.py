@@ -473,7 +473,7 @@ def test_photos_are_served_to_those_who_see_the_case(world: World) -> None:
     assert full["Cache-Control"].startswith("private")
     thumb = client.get(url + "?size=thumb")
     assert thumb.status_code == 200
-    assert len(b"".join(thumb.streaming_content)) < attachment.size
+    assert len(b"".join(thumb.streaming_content)) < attachment.size  # type: ignore[attr-defined]
     other = world.report()
     wrong_case = reverse("cases:case_photo", args=[other.pk, attachment.pk])
     assert client.get(wrong_case).status_code == 404
@@ -500,6 +500,7 @@ def test_the_work_queue_shows_each_role_its_cases_with_lights(world: World) -> N
 
 def test_the_queue_filters_by_light(world: World) -> None:
     case = case_at(world, Stage.DISPATCHED)
+    assert case.dispatched_at is not None
     long_ago = case.dispatched_at - dt.timedelta(days=30)
     Case.objects.filter(pk=case.pk).update(
         dispatched_at=long_ago, deadline=long_ago + dt.timedelta(days=2)

@@ -114,6 +114,7 @@ def test_grid_worker_reports_on_patrol_from_a_phone(
     assert page.inner_text(".cs-done__number") == case.number
     assert (case.source, case.stage) == (Source.PATROL, Stage.VERIFIED)
     assert case.grid_code.startswith("411302001001")
+    assert case.lon is not None and case.lat is not None
     assert (round(case.lon, 6), round(case.lat, 6)) == (round(tapped[0], 6), round(tapped[1], 6))
     assert case.attachments.count() == 1
     page.screenshot(path=shots / "02-patrol-reported-phone.png", full_page=True)

@@ -559,7 +559,7 @@ LIGHT_LABELS: dict[str, Promise] = {
     "green": gettext_lazy("In time"),
     "": gettext_lazy("No clock running"),
 }
-STAGE_COLOURS = {
+STAGE_COLOURS: dict[str, str] = {
     Stage.REPORTED: "#6b7a8f",
     Stage.VERIFYING: "#8e6bbf",
     Stage.VERIFIED: "#5b4b9a",
@@ -627,7 +627,7 @@ def case_map_data(request: HttpRequest) -> JsonResponse:
     except DomainError as exc:
         return JsonResponse({"code": exc.code, "message": exc.message}, status=exc.status)
     if not filters.is_valid():
-        fields = {name: " ".join(errors) for name, errors in filters.errors.items()}
+        fields = {name: " ".join(map(str, errors)) for name, errors in filters.errors.items()}
         return JsonResponse(
             {"code": "invalid", "message": _("The request is not valid."), "details": fields},
             status=422,
