@@ -98,7 +98,7 @@ def _check_version(row: Any, version: Any) -> None:
 
 
 def _locked(model: Any, pk: Any) -> Any:
-    found = model._default_manager.select_for_update().filter(pk=queries.as_pk(pk)).first()
+    found = queries.by_pk(model._default_manager.select_for_update(), pk)
     if found is None:
         raise NotFound()
     return found
@@ -106,7 +106,7 @@ def _locked(model: Any, pk: Any) -> Any:
 
 def _by_pk(model: Any, value: Any) -> Any:
     """The row with this primary key, or None (also for a value that is not a number)."""
-    return model._default_manager.filter(pk=queries.as_pk(value)).first()
+    return queries.by_pk(model._default_manager.all(), value)
 
 
 def _text(value: Any, name: str, max_length: int | None, errors: dict[str, Any]) -> str:

@@ -60,6 +60,12 @@ def as_pk(value: Any) -> int | None:
     return number if 1 <= number <= MAX_PK else None
 
 
+def by_pk(rows: QuerySet[Any], value: Any) -> Any:
+    """The row of ``rows`` with the primary key ``value`` (user input), or None."""
+    pk = as_pk(value)
+    return None if pk is None else rows.filter(pk=pk).first()
+
+
 # --- who may --------------------------------------------------------------------------
 
 
@@ -120,7 +126,7 @@ def visible_classes(user: Any) -> QuerySet[CaseClass]:
 
 
 def get_class_for(user: Any, class_id: Any) -> CaseClass:
-    found = visible_classes(user).filter(pk=as_pk(class_id)).first()
+    found = by_pk(visible_classes(user), class_id)
     if found is None:
         raise NotFound()
     return found
@@ -305,7 +311,7 @@ def find_class(reference: str) -> CaseClass | None:
     """A class named by its service code (``C0102``) or its id, active or not."""
     reference = (reference or "").strip()
     if reference.isascii() and reference.isdigit():
-        return all_classes().filter(pk=as_pk(reference)).first()
+        return by_pk(all_classes(), reference)
     return get_class_by_service_code(reference, include_inactive=True)
 
 
@@ -359,7 +365,7 @@ def visible_responsibilities(user: Any) -> QuerySet[Responsibility]:
 
 
 def get_responsibility_for(user: Any, responsibility_id: Any) -> Responsibility:
-    found = visible_responsibilities(user).filter(pk=as_pk(responsibility_id)).first()
+    found = by_pk(visible_responsibilities(user), responsibility_id)
     if found is None:
         raise NotFound()
     return found
