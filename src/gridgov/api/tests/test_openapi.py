@@ -7,6 +7,7 @@ API publishes for it — the contract hotline systems and mobile apps are built 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -53,18 +54,28 @@ def test_openapi_document_is_served(client) -> None:
     assert any(path.startswith("/api/v1/") for path in document["paths"])
 
 
-@schema.parametrize()
-@settings(
-    max_examples=12,
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
-@pytest.mark.django_db
-def test_api_honours_its_schema(case, bearer) -> None:
-    response = case.call(headers=bearer)
+def generated(max_examples: int) -> settings:
+    """Hypothesis settings of a schema test: repeatable, no deadline, no health checks."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
+
+
+def assert_honours_schema(case: Any, headers: dict[str, str]) -> None:
+    """Call a generated request: no server error, and the answer is as documented."""
+    response = case.call(headers=headers)
     assert response.status_code < 500, response.text[:500]
     case.validate_response(
         response,
         checks=[status_code_conformance, content_type_conformance, response_schema_conformance],
     )
+
+
+@schema.parametrize()
+@generated(max_examples=12)
+@pytest.mark.django_db
+def test_api_honours_its_schema(case, bearer) -> None:
+    assert_honours_schema(case, bearer)

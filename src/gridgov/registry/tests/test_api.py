@@ -16,17 +16,7 @@ from gridgov.registry import jobs
 from gridgov.registry.models import CareTag, ImportJob, Person
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID, GRID_2, registry_state
 from gridgov.registry.tests.import_helpers import good_rows, write_csv
-from gridgov.registry.tests.web_fixtures import (
-    ELDER_ID,
-    ID_NUMBER,
-    PHONE,
-    Register,
-    client_for,
-    keyring,
-    register,
-)
-
-__all__ = ["keyring", "register"]
+from gridgov.registry.tests.web_fixtures import ELDER_ID, ID_NUMBER, PHONE, Register, client_for
 
 BASE = "/api/v1/registry"
 TODAY = dt.date.today().isoformat()

@@ -24,18 +24,8 @@ from gridgov.registry.tests.core_fixtures import (
     make_id_number,
     registry_state,
 )
-from gridgov.registry.tests.web_fixtures import (
-    ELDER_ID,
-    ID_NUMBER,
-    PHONE,
-    Register,
-    client_for,
-    keyring,
-    register,
-)
+from gridgov.registry.tests.web_fixtures import ELDER_ID, ID_NUMBER, PHONE, Register, client_for
 from gridgov.territory.models import Region
-
-__all__ = ["keyring", "register"]
 
 TODAY = dt.date.today()
 

@@ -15,17 +15,7 @@ from gridgov.registry import jobs, spreadsheets
 from gridgov.registry.models import ImportJob, Person
 from gridgov.registry.tests.core_fixtures import COMMUNITY
 from gridgov.registry.tests.import_helpers import HEADERS, good_rows, person_row
-from gridgov.registry.tests.web_fixtures import (
-    ELDER_ID,
-    ID_NUMBER,
-    PHONE,
-    Register,
-    client_for,
-    keyring,
-    register,
-)
-
-__all__ = ["keyring", "register"]
+from gridgov.registry.tests.web_fixtures import ELDER_ID, ID_NUMBER, PHONE, Register, client_for
 
 
 def csv_file(rows: list[list[str]], headers: list[str] = HEADERS, encoding: str = "gbk") -> Any:

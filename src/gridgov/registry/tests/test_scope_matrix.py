@@ -21,15 +21,7 @@ from django.test import Client
 
 from gridgov.registry import forms
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID, registry_state
-from gridgov.registry.tests.web_fixtures import (
-    ID_NUMBER,
-    Register,
-    client_for,
-    keyring,
-    register,
-)
-
-__all__ = ["keyring", "register"]
+from gridgov.registry.tests.web_fixtures import ID_NUMBER, Register, client_for
 
 TODAY = dt.date.today().isoformat()
 
