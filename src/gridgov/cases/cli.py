@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     from gridgov.cases.components_cli import register_components
 
     register_components(sub)
+    from gridgov.cases.evaluation_cli import register_evaluation
+
+    register_evaluation(sub)
 
 
 # --- calendar -----------------------------------------------------------------------------

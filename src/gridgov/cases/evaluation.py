@@ -33,13 +33,15 @@ cases and their events.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from gridgov.cases.models import (
@@ -55,6 +57,7 @@ from gridgov.cases.models import (
     Stage,
 )
 from gridgov.cases.models.workflow import PUBLIC_SOURCES
+from gridgov.registry import bulkwrite
 
 # --- what is stored where -----------------------------------------------------------------
 
@@ -136,7 +139,10 @@ def period_start(grain: str, day: dt.date) -> dt.date:
 
 
 def local_day(moment: dt.datetime) -> dt.date:
-    return timezone.localdate(moment)
+    """The day of ``moment`` in the installation's time zone (Asia/Shanghai)."""
+    # Not timezone.localdate, which looks the active zone up on every call: a recount
+    # makes millions (the default zone is cached by Django).
+    return moment.astimezone(timezone.get_default_timezone()).date()
 
 
 # --- counts in memory ---------------------------------------------------------------------
@@ -152,14 +158,20 @@ class Counts:
     regions: dict[RegionKey, Counter[str]] = field(default_factory=dict)
     people: dict[PersonKey, Counter[str]] = field(default_factory=dict)
 
+    sign: int = 1  # -1: what is added is taken away (a case's facts as counted before)
+
     def region(self, grid: str, day: dt.date, department: int | None, **measures: int) -> None:
-        self.regions.setdefault((grid, day, department or 0), Counter()).update(measures)
+        counter = self.regions.setdefault((grid, day, department or 0), Counter())
+        for name, n in measures.items():
+            counter[name] += self.sign * n
 
     def person(
         self, role: str, person: int | None, grid: str, day: dt.date, **measures: int
     ) -> None:
         if person is not None:
-            self.people.setdefault((role, person, grid, day), Counter()).update(measures)
+            counter = self.people.setdefault((role, person, grid, day), Counter())
+            for name, n in measures.items():
+                counter[name] += self.sign * n
 
     def add(self, other: Counts, sign: int = 1) -> None:
         _merge(self.regions, other.regions, sign)
@@ -261,9 +273,9 @@ def facts_of(case: Any, *, disposed_on_time: bool, dispatched_twice: bool) -> Fa
     )
 
 
-def facts_counts(facts: Facts | None) -> Counts:
-    """The counts a case with these facts adds to the roll-ups."""
-    counts = Counts()
+def facts_counts(facts: Facts | None, counts: Counts | None = None) -> Counts:
+    """The counts a case with these facts adds to the roll-ups (added to ``counts``)."""
+    counts = counts if counts is not None else Counts()
     if facts is None:
         return counts
     grid = facts.grid_code
@@ -318,9 +330,12 @@ def on_time(step: Step) -> bool:
     return step.data.get("on_time") is not False
 
 
-def step_counts(grid: str, step: Step, dispatch: Step | None = None) -> Counts:
-    """Counts of one step; for a return, ``dispatch`` is the dispatch it sends back."""
-    counts = Counts()
+def step_counts(
+    grid: str, step: Step, dispatch: Step | None = None, counts: Counts | None = None
+) -> Counts:
+    """Counts of one step (added to ``counts``); for a return, ``dispatch`` is the
+    dispatch it sends back."""
+    counts = counts if counts is not None else Counts()
     if step.action in STEP_MEASURES:
         total, timely, role = STEP_MEASURES[step.action]
         day = local_day(step.at)
@@ -339,22 +354,23 @@ def dispatched_twice(steps: Iterable[Step]) -> bool:
     return any(n >= 2 for department, n in departments.items() if department is not None)
 
 
-def replay(case: Any, steps: Sequence[Step]) -> tuple[Facts, Counts]:
-    """A case's facts and everything it counts for, from the case and its counted events
-    in time order (what ``count_transition`` added, one transition at a time)."""
+def replay(case: Any, steps: Sequence[Step], counts: Counts) -> Facts:
+    """A case's facts, and everything it counts for added to ``counts``, from the case and
+    its counted events in time order (what ``count_transition`` added, one transition at
+    a time)."""
     disposals = [s for s in steps if s.action == "dispose"]
     facts = facts_of(
         case,
         disposed_on_time=bool(disposals) and on_time(disposals[-1]),
         dispatched_twice=dispatched_twice(steps),
     )
-    counts = facts_counts(facts)
+    facts_counts(facts, counts)
     last_dispatch: Step | None = None
     for step in steps:
-        counts.add(step_counts(case.grid_code, step, last_dispatch))
+        step_counts(case.grid_code, step, last_dispatch, counts)
         if step.action == "dispatch":
             last_dispatch = step
-    return facts, counts
+    return facts
 
 
 # --- counting a transition ----------------------------------------------------------------
@@ -405,9 +421,11 @@ def count_transition(case: Case, event: CaseEvent) -> None:
         dispatched_twice=bool(before and before.reworked) or _dispatched_twice_now(case),
     )
     counts = facts_counts(after)
-    counts.add(facts_counts(before), sign=-1)
+    undo = Counts(sign=-1)
+    facts_counts(before, undo)
+    counts.add(undo)
     dispatch = _previous_dispatch(event) if step.action == "return" else None
-    counts.add(step_counts(case.grid_code, step, dispatch))
+    step_counts(case.grid_code, step, dispatch, counts)
     write_counts(counts)
     if after != before:
         CaseTally.objects.update_or_create(case_id=case.pk, defaults=after._asdict())
@@ -555,29 +573,66 @@ def _cases_to_count(since: dt.date | None) -> Any:
     return cases
 
 
+def _utc(value: Any) -> dt.datetime:
+    """A stored time read as UTC (SQLite gives its text; PostgreSQL an aware datetime)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _raw_rows(queryset: Any, model: Any, fields: Sequence[str]) -> list[tuple[Any, ...]]:
+    """``queryset.values_list(*fields)`` read with the cursor and converted here: Django's
+    per-value converters cost more than the recount itself. On SQLite, times are read as
+    their stored text (``fromisoformat`` is many times faster than the driver's parser)."""
+    kinds = [model._meta.get_field(name).get_internal_type() for name in fields]
+    selected: list[Any] = list(fields)
+    if connection.vendor != "postgresql":
+        selected = [
+            Cast(name, TextField()) if kind == "DateTimeField" else name
+            for name, kind in zip(fields, kinds, strict=True)
+        ]
+    sql, params = queryset.values_list(*selected).query.sql_with_params()
+    convert = {"DateTimeField": _utc, "JSONField": _json}
+    converters = [(i, convert[kind]) for i, kind in enumerate(kinds) if kind in convert]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    converted = []
+    for row in rows:
+        values = list(row)
+        for i, change in converters:
+            if values[i] is not None:
+                values[i] = change(values[i])
+        converted.append(tuple(values))
+    return converted
+
+
 def _chunks(cases: Any) -> Iterator[list[CaseRow]]:
     """Cases in (grid, id) order, a chunk at a time (keyset paging: no growing OFFSET)."""
-    ordered = cases.order_by("grid_code", "id").values_list(*CASE_FIELDS)
+    ordered = cases.order_by("grid_code", "id")
     last: tuple[str, int] | None = None
     while True:
         page = ordered
         if last is not None:
             page = page.filter(Q(grid_code__gt=last[0]) | Q(grid_code=last[0], id__gt=last[1]))
-        rows = [CaseRow(*row) for row in page[:CHUNK]]
+        rows = [CaseRow(*row) for row in _raw_rows(page[:CHUNK], Case, CASE_FIELDS)]
         if not rows:
             return
         yield rows
         last = (rows[-1].grid_code, rows[-1].id)
 
 
+STEP_FIELDS = ("case_id", "action", "at", "actor_id", "department_id", "data")
+
+
 def _steps_of(case_ids: Sequence[int]) -> dict[int, list[Step]]:
     steps: dict[int, list[Step]] = {case_id: [] for case_id in case_ids}
-    events = (
-        CaseEvent.objects.filter(case_id__in=case_ids, action__in=COUNTED_ACTIONS)
-        .order_by("case_id", "at", "id")
-        .values_list("case_id", "action", "at", "actor_id", "department_id", "data")
-    )
-    for case_id, *rest in events.iterator(chunk_size=20_000):
+    events = CaseEvent.objects.filter(case_id__in=case_ids, action__in=COUNTED_ACTIONS)
+    for case_id, *rest in _raw_rows(events.order_by("case_id", "at", "id"), CaseEvent, STEP_FIELDS):
         steps[case_id].append(Step(*rest))
     return steps
 
@@ -589,14 +644,16 @@ class _RowWriter:
         self.regions: list[tuple[Any, ...]] = []
         self.people: list[tuple[Any, ...]] = []
         self.written = [0, 0]
+        self.text = _dates_as_text()
 
     def add(self, counts: Counts, since: dt.date | None) -> None:
-        for key, values in region_rows(counts, base=True).items():
-            if since is None or key[1] >= since:
-                self.regions.append((*key, *values))
-        for key, values in person_rows(counts, base=True).items():
-            if since is None or key[1] >= since:
-                self.people.append((*key, *values))
+        for rows, found in (
+            (self.regions, region_rows(counts, base=True)),
+            (self.people, person_rows(counts, base=True)),
+        ):
+            for (grain, start, *key), values in found.items():
+                if since is None or start >= since:
+                    rows.append((grain, _db_date(start, self.text), *key, *values))
         if len(self.regions) + len(self.people) >= INSERT_BATCH:
             self.flush()
 
@@ -613,14 +670,19 @@ class _RowWriter:
         self.regions, self.people = [], []
 
 
+def _db_date(day: dt.date | None, text: bool = True) -> Any:
+    """A date as written in bulk: ISO text for SQLite, itself for PostgreSQL's COPY
+    (``text``: whether the connection is SQLite — asked once by the caller, not per row)."""
+    return day.isoformat() if text and day is not None else day
+
+
+def _dates_as_text() -> bool:
+    return connection.vendor != "postgresql"
+
+
 def _insert(model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names are ours
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+    """Plain rows into a table with one prepared statement (COPY on PostgreSQL)."""
+    bulkwrite.insert_rows(model._meta.db_table, columns, rows)
 
 
 def _truncate(grain: str) -> str:
@@ -637,12 +699,14 @@ def _derive(
     model: Any,
     subject: Sequence[str],
     measures: Sequence[str],
-    level: int,
-    grain: str,
+    target: tuple[int, str],
+    source: tuple[int, str],
     since: dt.date | None,
     where: str = "",
 ) -> None:
-    """Write the (level, grain) rows of ``model`` as sums of its grid-and-day rows."""
+    """Write the ``target`` (level, grain) rows of ``model`` as sums of its finer
+    ``source`` rows (from the period holding ``since`` on, when given)."""
+    (level, grain), (from_level, from_grain) = target, source
     table = connection.ops.quote_name(model._meta.db_table)
     period = _truncate(grain)
     code = f"SUBSTR(code, 1, {int(level)})"
@@ -652,11 +716,34 @@ def _derive(
     sql = (
         f"INSERT INTO {table} (grain, start, level, code, {keys}, {', '.join(measures)}) "  # noqa: S608
         f"SELECT '{grain}', {period}, {int(level)}, {code}, {keys}, {sums} FROM {table} "
-        f"WHERE grain = 'd' AND level = {GRID} {where} {since_clause} "
+        f"WHERE grain = '{from_grain}' AND level = {int(from_level)} {where} {since_clause} "
         f"GROUP BY {period}, {code}, {keys}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [period_start(grain, since)] if since is not None else [])
+        start = _db_date(period_start(grain, since), _dates_as_text()) if since else None
+        cursor.execute(sql, [start] if start else [])
+
+
+Level = tuple[int, str]  # (code length, grain)
+
+
+def derivation(storage: Mapping[int, Sequence[str]]) -> list[tuple[Level, Level]]:
+    """(target, source) pairs in the order to write them: each stored (level, grain) from
+    the same level's next finer grain where stored, else from the next finer level's rows
+    of the same grain — always the fewest rows that add up to it."""
+    pairs: list[tuple[Level, Level]] = []
+    levels = sorted(storage, reverse=True)
+    for level in levels:
+        for grain in ALL_GRAINS:
+            if grain not in storage[level] or (level, grain) == (GRID, Grain.DAY):
+                continue
+            finer_grain = ALL_GRAINS[ALL_GRAINS.index(grain) - 1] if grain != Grain.DAY else None
+            if finer_grain is not None and finer_grain in storage[level]:
+                pairs.append(((level, grain), (level, finer_grain)))
+            else:
+                finer = min(lv for lv in levels if lv > level and grain in storage[lv])
+                pairs.append(((level, grain), (finer, grain)))
+    return pairs
 
 
 def _clear(since: dt.date | None) -> None:
@@ -669,33 +756,35 @@ def _clear(since: dt.date | None) -> None:
 
 
 def _derive_all(since: dt.date | None) -> None:
-    for level, grains in REGION_STORAGE.items():
-        for grain in grains:
-            if (level, grain) != (GRID, Grain.DAY):
-                _derive(EvaluationCount, ["department_id"], REGION_MEASURES, level, grain, since)
+    for target, source in derivation(REGION_STORAGE):
+        _derive(EvaluationCount, ["department_id"], REGION_MEASURES, target, source, since)
     for role, storage in PERSON_STORAGE.items():
-        for level, grains in storage.items():
-            for grain in grains:
-                if (level, grain) != (GRID, Grain.DAY):
-                    _derive(
-                        PersonCount,
-                        ["role", "person_id"],
-                        PERSON_MEASURES,
-                        level,
-                        grain,
-                        since,
-                        where=f"AND role = '{role}'",
-                    )
+        for target, source in derivation(storage):
+            _derive(
+                PersonCount,
+                ["role", "person_id"],
+                PERSON_MEASURES,
+                target,
+                source,
+                since,
+                where=f"AND role = '{role}'",
+            )
+
+
+_DATE_FACTS = [i for i, name in enumerate(FACT_FIELDS) if name.endswith("_on")]
 
 
 def _save_tallies(found: list[tuple[int, Facts]], since: dt.date | None) -> None:
-    ids = [case_id for case_id, _ in found]
     if since is not None:
-        CaseTally.objects.filter(case_id__in=ids).delete()
-    CaseTally.objects.bulk_create(
-        [CaseTally(case_id=case_id, **facts._asdict()) for case_id, facts in found],
-        batch_size=2000,
-    )
+        CaseTally.objects.filter(case_id__in=[case_id for case_id, _ in found]).delete()
+    rows = []
+    text = _dates_as_text()
+    for case_id, facts in found:
+        values: list[Any] = list(facts)
+        for i in _DATE_FACTS:
+            values[i] = _db_date(values[i], text)
+        rows.append((case_id, *values))
+    _insert(CaseTally, ["case_id", *FACT_FIELDS], rows)
 
 
 @transaction.atomic
@@ -729,9 +818,7 @@ def rebuild_evaluation(
                 # the (grid, id) order moves past it, so memory stays one grid's worth.
                 writer.add(pending, since)
                 pending, pending_grid = Counts(), row.grid_code
-            facts, counts = replay(row, steps[row.id])
-            pending.add(counts)
-            found.append((row.id, facts))
+            found.append((row.id, replay(row, steps[row.id], pending)))
         _save_tallies(found, since)
         done += len(chunk)
         report("Counting cases", done, total)

@@ -465,6 +465,12 @@ class _Writer:
 # --- writing ------------------------------------------------------------------------------
 
 
+def _sqlite_time(value: dt.datetime) -> str:
+    """A time as Django stores it in SQLite: naive UTC text (what
+    ``adapt_datetimefield_value`` gives, without its per-call look-ups)."""
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+
+
 def _converters() -> dict[str, Callable[[Any], Any]]:
     """Per column of Case that needs it, the value as the database takes it in bulk."""
     sqlite = connection.vendor != bulkwrite.POSTGRES
@@ -472,7 +478,7 @@ def _converters() -> dict[str, Callable[[Any], Any]]:
     for f in Case._meta.concrete_fields:
         kind = f.get_internal_type()
         if kind == "DateTimeField" and sqlite:
-            found[str(f.column)] = connection.ops.adapt_datetimefield_value
+            found[str(f.column)] = _sqlite_time
         elif kind == "UUIDField" and sqlite:
             found[str(f.column)] = lambda v: v.hex if v is not None else None
         elif kind == "JSONField":
@@ -501,9 +507,7 @@ class _Batches:
         self.postponements: list[tuple[Any, ...]] = []
 
     def _moment(self, value: dt.datetime | None) -> Any:
-        if value is None or not self.sqlite:
-            return value
-        return connection.ops.adapt_datetimefield_value(value)
+        return _sqlite_time(value) if self.sqlite and value is not None else value
 
     def add(self, story: _History) -> None:
         row = {**self.template, **story.case}

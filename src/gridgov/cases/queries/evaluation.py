@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+from django.db import connection
 from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -35,12 +37,14 @@ from gridgov.cases.models import (
     PersonCount,
     PersonRole,
 )
-from gridgov.core.errors import InvalidInput, NotFound
+from gridgov.core.errors import InvalidInput, NotFound, PermissionDenied
 from gridgov.core.paging import Page, clamp
 from gridgov.territory import codes
 from gridgov.territory.models import Region
 
 VIEW = "evaluation.view"
+EDIT = "cases.catalogue"  # administrators: the catalogue, the calendar, the weights
+CITY_LENGTH = codes.CODE_LENGTH[codes.CITY]
 MAX_DAYS = 3660  # a custom period of up to ten years
 GRADES = ("A", "B", "C", "D", "E")
 
@@ -51,6 +55,26 @@ GRADES = ("A", "B", "C", "D", "E")
 def current_settings() -> EvaluationSettings:
     """The settings in force (the defaults until an administrator saves them)."""
     return EvaluationSettings.objects.filter(pk=1).first() or EvaluationSettings(pk=1)
+
+
+def may_edit_settings(user: Any) -> bool:
+    """Administrators of the whole city (cases.catalogue over a city) and operators: the
+    weights score every county alike."""
+    return any(len(prefix) <= CITY_LENGTH for prefix in scope.scope_codes(user, EDIT))
+
+
+def require_settings_editor(user: Any) -> None:
+    if not may_edit_settings(user):
+        raise PermissionDenied(
+            _("Only an administrator of the whole city may change the evaluation settings.")
+        )
+
+
+def settings_for(user: Any) -> EvaluationSettings:
+    """The settings, for those who read scores or may change them."""
+    if not (scope.has_capability(user, VIEW) or may_edit_settings(user)):
+        raise PermissionDenied()
+    return current_settings()
 
 
 # --- periods ------------------------------------------------------------------------------
@@ -408,6 +432,17 @@ def node_for(user: Any, code: str) -> tuple[str, str, int]:
     return code, name, codes.LEVEL_BY_LENGTH[len(code)]
 
 
+def resolve_node(user: Any, code: str | None) -> str:
+    """The node asked for, or the user's home node; PermissionDenied for a user who may
+    evaluate nothing."""
+    if code:
+        return str(code)
+    home = home_node(user)
+    if home is None:
+        raise PermissionDenied()
+    return home
+
+
 def home_node(user: Any) -> str | None:
     """Where the user's evaluation page starts: the broadest node they may evaluate."""
     prefixes = [p for p in scope.scope_codes(user, VIEW) if p]
@@ -514,27 +549,78 @@ def _user_label(values: Sequence[str]) -> str:
     return display_name or username
 
 
+def _supervisor_sums(code: str, period: Period, today: dt.date) -> np.ndarray:
+    """One row per supervisor: person id, then SUPERVISOR_MEASURES (read with the cursor,
+    straight into an array: a city has tens of thousands of grid workers)."""
+    storage = rollups.PERSON_STORAGE[PersonRole.SUPERVISOR]
+    where, _level = _where(storage, code, len(code), period, today)
+    rows = PersonCount.objects.filter(where, role=PersonRole.SUPERVISOR)
+    grouped = rows.values_list("person_id").annotate(**_sums(SUPERVISOR_MEASURES)).order_by()
+    sql, params = grouped.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    return np.array(found, dtype=np.int64).reshape(-1, 1 + len(SUPERVISOR_MEASURES))
+
+
+def _array_rate(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(whole > 0, part / np.maximum(whole, 1), np.nan)
+
+
+def supervisor_scores(sums: np.ndarray, s: EvaluationSettings) -> np.ndarray:
+    """``supervisor_score`` of every row of ``_supervisor_sums`` at once (NaN: no score)."""
+    m = {name: sums[:, i + 1].astype(float) for i, name in enumerate(SUPERVISOR_MEASURES)}
+    parts = [
+        (_array_rate(m["valid"], m["valid"] + m["invalid"]), s.valid_report_weight),
+        (1 - _array_rate(m["missed"], m["valid"] + m["missed"]), s.missed_report_weight),
+        (_array_rate(m["verified_on_time"], m["verifications"]), s.verify_on_time_weight),
+        (_array_rate(m["checked_on_time"], m["checks"]), s.check_on_time_weight),
+    ]
+    points = np.zeros(len(sums))
+    weights = np.zeros(len(sums))
+    for rate, weight in parts:
+        if weight > 0:
+            present = ~np.isnan(rate)
+            points += np.where(present, rate * weight, 0)
+            weights += np.where(present, weight, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(weights > 0, np.round(100 * points / weights, 2), np.nan)
+
+
 def _supervisor_page(
-    counts: dict[int, dict[str, int]], s: EvaluationSettings, page: Any, page_size: Any
+    sums: np.ndarray, s: EvaluationSettings, page: Any, page_size: Any
 ) -> tuple[Page, dict[str, int]]:
-    """The ranking of every supervisor (scores only), and names for one page of it."""
-    scored = []
-    grades = dict.fromkeys(GRADES, 0)
-    for person_id, measures in counts.items():
-        rates = rates_of(measures, s)
-        score = supervisor_score(rates, s)
-        letter = grade(score, s)
-        if letter:
-            grades[letter] += 1
-        scored.append(Ranked(str(person_id), "", measures, rates, score, letter))
-    # Names are read for the page shown only: ties go by id.
-    _rank(scored, tiebreak=lambda r: int(r.key))
-    number, size = clamp(page, page_size)
-    shown = scored[(number - 1) * size : number * size]
-    names = _names(User, [int(r.key) for r in shown], "display_name", "username")
-    for item in shown:
-        item.name = _user_label(names.get(int(item.key), ("", item.key)))
-    return Page(items=shown, count=len(scored), page=number, page_size=size), grades
+    """Every supervisor ranked (scores computed on arrays), and one page of the ranking
+    with names, rates and scores as ``supervisor_score`` gives them."""
+    scores = supervisor_scores(sums, s)
+    scored = ~np.isnan(scores)
+    ids = sums[:, 0]
+    # Best score first, no score last, ties by id (names are read for the page only).
+    order = np.lexsort((ids, -np.where(scored, scores, 0), ~scored))
+    bounds = (s.grade_a, s.grade_b, s.grade_c, s.grade_d)
+    letters = np.select([scores >= b for b in bounds], list(GRADES[:4]), GRADES[4])
+    grades = {g: int(np.sum((letters == g) & scored)) for g in GRADES}
+    # page_size None: the whole ranking (the spreadsheet export).
+    number, size = clamp(page, page_size) if page_size is not None else (1, max(1, len(sums)))
+    shown = order[(number - 1) * size : number * size]
+    names = _names(User, [int(ids[i]) for i in shown], "display_name", "username")
+    valid_scores = scores[scored]
+    items = []
+    for i in shown:
+        person_id = int(ids[i])
+        measures = dict(zip(SUPERVISOR_MEASURES, map(int, sums[i, 1:]), strict=True))
+        item = _ranked(
+            str(person_id),
+            _user_label(names.get(person_id, ("", str(person_id)))),
+            measures,
+            supervisor_score,
+            s,
+        )
+        if scored[i]:
+            item.rank = 1 + int(np.sum(valid_scores > scores[i]))
+        items.append(item)
+    return Page(items=items, count=len(sums), page=number, page_size=size), grades
 
 
 def evaluate(
@@ -590,9 +676,8 @@ def evaluate(
             for pk, person_counts in by_dispatcher.items()
         ]
     )
-    by_supervisor = _by_person(PersonRole.SUPERVISOR, code, period, today, SUPERVISOR_MEASURES)
     supervisors, supervisor_grades = _supervisor_page(
-        by_supervisor, s, supervisors_page, supervisors_page_size
+        _supervisor_sums(code, period, today), s, supervisors_page, supervisors_page_size
     )
     unit, trend = _trend(code, period, today, s)
     return Evaluation(
