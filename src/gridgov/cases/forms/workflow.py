@@ -414,7 +414,12 @@ class CaseFilterForm(forms.Form):
         label=_("Search"),
         required=False,
         max_length=100,
-        help_text=_("Case number, or words of the description or address"),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Case number, or words of the description or address"),
+            }
+        ),
     )
     stage = forms.ChoiceField(
         label=_("Stage"),
@@ -427,8 +432,7 @@ class CaseFilterForm(forms.Form):
         label=_("Region or grid code"),
         required=False,
         max_length=15,
-        widget=forms.TextInput(attrs=NUMERIC),
-        help_text=_("Start of a code"),
+        widget=forms.TextInput(attrs={**NUMERIC, "placeholder": "411302001"}),
     )
     department = forms.TypedChoiceField(
         label=_("Department"), required=False, coerce=int, empty_value=None
@@ -445,6 +449,15 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kw)
         self.fields["department"].choices = _any(departments)  # type: ignore[attr-defined]
         self.fields["case_class"].choices = _any(class_filter_choices(classes))  # type: ignore[attr-defined]
+
+    MORE = ("stage", "case_class", "source", "territory", "department", "overdue")
+
+    def more_fields(self) -> list[forms.BoundField]:
+        """The filters folded under "More filters" (the search stays in view)."""
+        return [self[name] for name in self.MORE]
+
+    def more_used(self) -> bool:
+        return any(self.data.get(name) for name in self.MORE)
 
     def clean_territory(self) -> str:
         code = self.cleaned_data.get("territory") or ""
