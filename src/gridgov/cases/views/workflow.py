@@ -62,7 +62,7 @@ from gridgov.territory.models import Region
 
 VIEW, REPORT, SUPERVISE = machine.VIEW, machine.REPORT, machine.SUPERVISE
 PAGE_SIZE = 30
-MAP_LIMIT = 2000  # open cases drawn at once; beyond it the map asks to zoom in
+MAP_LIMIT = 2000  # open cases drawn at once (the newest); the page says when more exist
 PUBLIC_REPORT_WINDOW = 3600  # seconds
 
 
@@ -387,7 +387,8 @@ def _public_page(
         "step": step,
         "explanation": PUBLIC_EXPLANATIONS[step],
         "steps": [
-            {"label": label, "done": i < reached, "current": i == reached}
+            # A closed case has every step done, the last one included.
+            {"label": label, "done": i < reached or step == "closed", "current": i == reached}
             for i, (_key, label) in enumerate(PUBLIC_STEPS)
         ],
         "can_rate": case.can_rate,
