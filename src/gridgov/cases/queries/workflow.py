@@ -134,6 +134,11 @@ def scope_q(user: Any, capability: str = VIEW) -> Q:
     parts = [Q(grid_code__startswith=p) for p in prefixes]
     if departments:
         parts.append(Q(department_id__in=departments))
+    return any_of(parts)
+
+
+def any_of(parts: list[Q]) -> Q:
+    """Rows matching any of the filters; none at all for no filters."""
     if not parts:
         return Q(pk__in=[])
     q = parts[0]
@@ -268,12 +273,7 @@ def _queue_filter(user: Any) -> Q:
         parts.append(waiting & scope_q(user, machine.DISPATCH))
     if has_any(user, machine.DISPOSE):
         parts.append(Q(stage__in=machine.DISPOSAL_STAGES) & scope_q(user, machine.DISPOSE))
-    if not parts:
-        return Q(pk__in=[])
-    q = parts[0]
-    for part in parts[1:]:
-        q |= part
-    return q
+    return any_of(parts)
 
 
 def work_queue(user: Any) -> QuerySet[Case]:
