@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "gridgov.audit.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gridgov.cases.middleware.CalendarPerRequestMiddleware",
 ]
 
 ROOT_URLCONF = "gridgov.urls"

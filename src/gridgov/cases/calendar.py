@@ -32,7 +32,7 @@ time for urgent hours, working time for the two working units (it stands still a
 and on holidays), so the traffic light of domain.md §3 matches how the limit is counted.
 
 Speed: every call reads the working hours row (one query by primary key; at most once
-per web request, see ``_memo``); the holiday table is read only when the row's
+per web request or ``pinned()`` block); the holiday table is read only when the row's
 ``calendar_stamp`` changed, which every save or delete of a table row does (signals
 below), so all processes reload within one call of a change made anywhere.
 """
@@ -48,7 +48,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import chinese_calendar
-from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -222,7 +221,7 @@ class Calendar:
 
     hours: tuple[tuple[dt.time, dt.time], ...]
     days: DayBook
-    hours_version: int = 1
+    schedule: WorkSchedule = field(default_factory=lambda: WorkSchedule(pk=1))
 
     # Days --------------------------------------------------------------------------------
 
@@ -386,14 +385,15 @@ def _load() -> Calendar:
         (schedule.morning_start, schedule.morning_end),
         (schedule.afternoon_start, schedule.afternoon_end),
     )
-    return Calendar(hours=hours, days=book, hours_version=schedule.version)
+    return Calendar(hours=hours, days=book, schedule=schedule)
 
 
 def current() -> Calendar:
-    """The calendar in force. Read afresh on every call, except that inside one web
-    request (or a ``pinned()`` block) the first reading serves the rest: a list of fifty
-    traffic lights costs one query, not fifty. A change made in this process is seen at
-    once (the signals below drop the memo)."""
+    """The calendar in force. Read afresh on every call, except that inside a
+    ``pinned()`` block — every web request is one (``gridgov.cases.middleware``) — the
+    first reading serves the rest: a list of fifty traffic lights costs one query, not
+    fifty. A change made in this process is seen at once (the signals below drop the
+    memo)."""
     memo = getattr(_local, "memo", None)
     if memo is not None:
         return memo
@@ -404,11 +404,13 @@ def current() -> Calendar:
 
 
 @contextmanager
-def pinned() -> Iterator[Calendar]:
-    """One reading of the calendar for a whole block (a batch job's loop over cases)."""
+def pinned() -> Iterator[None]:
+    """One reading of the calendar for a whole block: a web request, a batch job's loop
+    over cases. The first ``current()`` inside reads it (a block that needs no calendar
+    costs nothing); blocks nest; the memo is dropped when the outermost one ends."""
     _local.depth = getattr(_local, "depth", 0) + 1
     try:
-        yield current()
+        yield
     finally:
         _local.depth = max(0, _local.depth - 1)
         if not _local.depth:
@@ -443,20 +445,9 @@ def _on_hours_change(sender: Any, **kwargs: Any) -> None:
     _local.memo = None
 
 
-def _request_started(sender: Any, **kwargs: Any) -> None:
-    # A thread serves one request at a time: the request is the memo's scope.
-    _local.depth, _local.memo = 1, None
-
-
-def _request_finished(sender: Any, **kwargs: Any) -> None:
-    _local.depth, _local.memo = 0, None
-
-
 post_save.connect(_on_table_change, sender=CalendarDay, dispatch_uid="cases.calendar.save")
 post_delete.connect(_on_table_change, sender=CalendarDay, dispatch_uid="cases.calendar.delete")
 post_save.connect(_on_hours_change, sender=WorkSchedule, dispatch_uid="cases.calendar.hours")
-request_started.connect(_request_started, dispatch_uid="cases.calendar.request_started")
-request_finished.connect(_request_finished, dispatch_uid="cases.calendar.request_finished")
 
 
 # --- the contract -------------------------------------------------------------------------

@@ -24,6 +24,14 @@ from rich.table import Table
 
 from gridgov.territory.cli import _as_operator, _run
 
+
+def _(message: str) -> str:
+    """gettext, imported late: Django is set up only once the command runs."""
+    from django.utils.translation import gettext
+
+    return gettext(message)
+
+
 UNITS = ("urgent_hours", "working_hours", "working_days")
 
 
@@ -98,12 +106,16 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
         if view.warning:
             console.print(f"[yellow]{view.warning}[/yellow]")
         console.print(
-            f"{view.year}: {view.workday_count} working days; working hours "
-            f"{schedule.morning_start:%H:%M}-{schedule.morning_end:%H:%M}, "
-            f"{schedule.afternoon_start:%H:%M}-{schedule.afternoon_end:%H:%M}"
+            _("%(year)d: %(days)d working days; working hours %(hours)s")
+            % {
+                "year": view.year,
+                "days": view.workday_count,
+                "hours": f"{schedule.morning_start:%H:%M}-{schedule.morning_end:%H:%M}, "
+                f"{schedule.afternoon_start:%H:%M}-{schedule.afternoon_end:%H:%M}",
+            }
         )
-        table = Table(title=f"Holidays and adjusted working days {view.year}")
-        for column in ("dates", "days", "ruling", "name", "from"):
+        table = Table(title=_("Holidays and adjusted working days %(year)d") % {"year": view.year})
+        for column in (_("Dates"), _("Days"), _("The day is"), _("Name"), _("Source")):
             table.add_column(column)
         for period in view.periods:
             dates = period.first.isoformat()
@@ -112,9 +124,9 @@ def cmd_calendar_show(args: argparse.Namespace) -> int:
             table.add_row(
                 dates,
                 str(period.days),
-                "working day" if period.is_workday else "day off",
+                _("working day") if period.is_workday else _("day off"),
                 period.name,
-                "holiday table" if period.from_table else "",
+                _("Holiday table") if period.from_table else "",
             )
         console.print(table)
         return 0
@@ -136,8 +148,12 @@ def cmd_calendar_set(args: argparse.Namespace) -> int:
                 name=args.name,
                 note=args.note,
             )
-        ruling = "a working day" if row.is_workday else "a day off"
-        console.print(f"{row.date.isoformat()} is {ruling} in the holiday table.")
+        text = (
+            _("%(date)s is a working day in the holiday table.")
+            if row.is_workday
+            else _("%(date)s is a day off in the holiday table.")
+        )
+        console.print(text % {"date": row.date.isoformat()})
         return 0
 
     return _run(console, body)
@@ -151,7 +167,7 @@ def cmd_calendar_unset(args: argparse.Namespace) -> int:
     def body() -> int:
         with _as_operator() as system:
             actions.remove_calendar_day(args.date, actor=system)
-        console.print(f"{args.date} removed from the holiday table.")
+        console.print(_("%(date)s removed from the holiday table.") % {"date": args.date})
         return 0
 
     return _run(console, body)
@@ -177,11 +193,16 @@ def cmd_calendar_import(args: argparse.Namespace) -> int:
                     raise
                 console.print(f"[red]{exc.message}[/red]")
                 for error in exc.details["errors"][:50]:
-                    console.print(f"  row {error['row']}, {error['column']}: {error['reason']}")
+                    console.print("  " + _("Row %(row)s, %(column)s: %(reason)s") % error)
                 return 1
+        counts = {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        }
         console.print(
-            f"{result.created} days added, {result.updated} changed, "
-            f"{result.unchanged} already so ({result.first} – {result.last})."
+            _("%(created)d days added, %(updated)d changed, %(unchanged)d already so.") % counts
+            + f" ({result.first} – {result.last})"
         )
         return 0
 
@@ -200,13 +221,14 @@ def cmd_calendar_deadline(args: argparse.Namespace) -> int:
         try:
             start = dt.datetime.fromisoformat(args.start)
         except ValueError:
-            raise InvalidInput(fields={"start": "not a time (YYYY-MM-DD HH:MM)"}) from None
+            reason = _("not a time (YYYY-MM-DD HH:MM)")
+            raise InvalidInput(f"start: {reason}", fields={"start": reason}) from None
         with _as_operator() as system:
             preview = queries.deadline_preview(system, start, args.amount, args.unit)
-        console.print(f"start     {_when(preview.start)}")
+        console.print(f"{_('Start')}: {_when(preview.start)}")
         if preview.clock_starts != preview.start:
-            console.print(f"clock     {_when(preview.clock_starts)}")
-        console.print(f"deadline  {_when(preview.deadline)}")
+            console.print(f"{_('Clock starts')}: {_when(preview.clock_starts)}")
+        console.print(f"{_('Deadline')}: {_when(preview.deadline)}")
         for warning in preview.warnings:
             console.print(f"[yellow]{warning}[/yellow]")
         return 0

@@ -61,3 +61,13 @@ def mark_read(message_id: int, *, actor: Any) -> Message:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
     return message
+
+
+@transaction.atomic
+def mark_all_read(*, actor: Any) -> int:
+    """A user marks every unread message of theirs read; returns how many were unread."""
+    if not getattr(actor, "pk", None):
+        raise NotFound()
+    return Message.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

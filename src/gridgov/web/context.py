@@ -8,6 +8,7 @@ list of every app in the product.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,10 @@ class NavItem:
     capability: str | None  # None: any logged-in user
     description: str | Promise = ""  # shown on the home page card
     order: int = 100
+    # A count shown beside the label (e.g. unread messages): a cheap function of the user,
+    # asked once per page, and how to read it out ("%(count)s unread").
+    badge: Callable[[Any], int] | None = None
+    badge_label: str | Promise = ""
 
 
 NAV_ITEMS: list[NavItem] = [
@@ -85,12 +90,28 @@ def nav_items_for(user: Any, path: str = "") -> list[dict[str, Any]]:
         url = url_or_none(item.url_name)
         if url is None:
             continue
-        items.append({"label": item.label, "url": url, "description": item.description})
+        entry = {"label": item.label, "url": url, "description": item.description}
+        if item.badge is not None:
+            entry.update(_badge(item, user))
+        items.append(entry)
     # The longest URL that prefixes the path wins, so "/" is active only on the home page.
     matches = [i for i in items if _contains(i["url"], path)]
     if matches:
         max(matches, key=lambda i: len(i["url"]))["active"] = True
     return items
+
+
+def _badge(item: NavItem, user: Any) -> dict[str, Any]:
+    """The item's count, asked once per user object (a page may list the menu twice)."""
+    counts = getattr(user, "_gridgov_nav_badges", None)
+    if counts is None:
+        counts = {}
+        user._gridgov_nav_badges = counts
+    if item.url_name not in counts:
+        counts[item.url_name] = item.badge(user) if item.badge is not None else 0
+    count = counts[item.url_name]
+    label = str(item.badge_label) % {"count": count} if item.badge_label else str(count)
+    return {"badge": count, "badge_label": label}
 
 
 def path_if_served(path: str) -> str | None:
@@ -130,8 +151,11 @@ CLIENT_MESSAGES: dict[str, str | Promise] = {
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
+    nav_items = nav_items_for(user, request.path)
     return {
-        "nav_items": nav_items_for(user, request.path),
+        "nav_items": nav_items,
+        # Shown on the phone's menu button, where the menu's own badges are folded away.
+        "nav_badge_total": sum(item.get("badge", 0) for item in nav_items),
         "account_links": account_links() if signed_in else {},
         "client_messages": CLIENT_MESSAGES,
         "tile_url": settings.GRIDGOV_TILE_URL,

@@ -55,21 +55,25 @@ class YearOut(Schema):
     days: list[DayOut]
 
 
+# Times of day as "HH:MM" (local time): JSON Schema's "time" format wants an offset.
+TIME = Field(..., pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["08:30"])
+
+
 class HoursOut(Schema):
-    morning_start: dt.time
-    morning_end: dt.time
-    afternoon_start: dt.time
-    afternoon_end: dt.time
+    morning_start: str = TIME
+    morning_end: str = TIME
+    afternoon_start: str = TIME
+    afternoon_end: str = TIME
     day_hours: float = Field(description="Working hours in one working day")
     version: int
     updated_at: dt.datetime | None = None
 
 
 class HoursIn(Schema):
-    morning_start: dt.time
-    morning_end: dt.time
-    afternoon_start: dt.time
-    afternoon_end: dt.time
+    morning_start: str = TIME
+    morning_end: str = TIME
+    afternoon_start: str = TIME
+    afternoon_end: str = TIME
     version: int | None = Field(None, description="The version read; omit to overwrite")
 
 
@@ -128,10 +132,7 @@ def day_out(day: DayRuling) -> dict[str, Any]:
 
 def hours_out(schedule: WorkSchedule) -> dict[str, Any]:
     return {
-        "morning_start": schedule.morning_start,
-        "morning_end": schedule.morning_end,
-        "afternoon_start": schedule.afternoon_start,
-        "afternoon_end": schedule.afternoon_end,
+        **{name: f"{getattr(schedule, name):%H:%M}" for name in actions.HOURS_FIELDS},
         "day_hours": calendar.current().day_length.total_seconds() / 3600,
         "version": schedule.version,
         "updated_at": schedule.updated_at,

@@ -247,7 +247,7 @@ def get_calendar_day_for(user: Any, day: Any) -> CalendarDay:
 def working_hours_for(user: Any) -> WorkSchedule:
     """The working hours in force (the defaults, unsaved, until an administrator sets them)."""
     require_reader(user)
-    return calendar.working_hours()
+    return calendar.current().schedule
 
 
 # --- the deadline calculator --------------------------------------------------------------
@@ -269,6 +269,10 @@ class DeadlinePreview:
 
 def deadline_preview(user: Any, start: dt.datetime, amount: int, unit: str) -> DeadlinePreview:
     require_reader(user)
+    start = calendar.local(start)
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        reason = _("a time from %(first)d to %(last)d") % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        raise InvalidInput(_("start: %(reason)s") % {"reason": reason}, fields={"start": reason})
     current = calendar.current()
     end = current.deadline(start, amount, unit)
     starts = (

@@ -249,6 +249,11 @@ def test_an_empty_import_is_refused(admin: User) -> None:
 # --- command line -------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _english_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LANGUAGE", "en")  # the command line speaks $LANGUAGE
+
+
 def run(capsys: Any, *argv: str) -> tuple[int, str]:
     code = cli.main(list(argv))
     return code, capsys.readouterr().out
@@ -261,7 +266,7 @@ def test_cli_set_show_deadline_unset(capsys: Any, db: Any) -> None:
     code, out = run(capsys, "calendar", "show", "2027")
     assert code == 0 and "元旦" in out and "weekends" not in out
     code, out = run(capsys, "calendar", "deadline", "2026-12-31 10:00", "1", "working_days")
-    assert code == 0 and "2027-01-04 10:00" in out
+    assert code == 0 and "2027-01-04 10:00" in out and "Deadline" in out
     code, out = run(capsys, "calendar", "unset", "2027-01-01")
     assert code == 0 and not CalendarDay.objects.exists()
     code, out = run(capsys, "calendar", "show", "2027")
@@ -278,5 +283,5 @@ def test_cli_import_reports_bad_rows(capsys: Any, db: Any, tmp_path: Any) -> Non
     bad = tmp_path / "bad.csv"
     bad.write_text("2027-03-01,x,\n", encoding="utf-8")
     code, out = run(capsys, "calendar", "import", str(bad))
-    assert code == 1 and "row 1, is_workday" in out
+    assert code == 1 and "Row 1, is_workday" in out
     assert CalendarDay.objects.count() == 5

@@ -231,6 +231,15 @@ def test_another_process_change_is_seen_through_the_stamp() -> None:
     assert not calendar.is_workday(dt.date(2026, 3, 10))
 
 
+def test_outside_a_pinned_block_every_call_reads_afresh(
+    django_assert_num_queries: Any,
+) -> None:
+    calendar.current()
+    with django_assert_num_queries(2):
+        calendar.is_workday(dt.date(2026, 3, 9))
+        calendar.is_workday(dt.date(2026, 3, 10))
+
+
 def test_a_pinned_block_reads_the_calendar_once(django_assert_num_queries: Any) -> None:
     calendar.current()  # the holiday table loaded
     with django_assert_num_queries(1), calendar.pinned():

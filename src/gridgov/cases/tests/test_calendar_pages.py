@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from gridgov.accounts.models import User
@@ -340,6 +342,17 @@ def test_the_year_page_and_lists_cost_a_fixed_number_of_queries(
         assert client.get("/api/v1/cases/calendar/days?year=2027").status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/cases/calendar/2027").status_code == 200
+
+
+def test_a_request_reads_the_calendar_once(people: dict[str, User | None]) -> None:
+    """The page, its calculator and its hours card share one reading of the calendar."""
+    client = client_for(people["worker"])
+    url = "/cases/calendar/2026/?start=2026-09-30T10:00&amount=3&unit=working_days"
+    client.get(url)
+    with CaptureQueriesContext(connection) as counted:
+        assert client.get(url).status_code == 200
+    readings = [q for q in counted.captured_queries if "cases_workschedule" in q["sql"]]
+    assert len(readings) == 1
 
 
 def test_the_navigation_offers_the_calendar_to_administrators(

@@ -101,8 +101,9 @@ def test_the_people_list_keeps_its_query_budget(
         )
     client = client_for(register.worker)
     client.get("/registry/people/")  # sessions and scope warm
-    # session, user, roles, own grids, count, page, open tags (+ nav checks): not per row.
-    with django_assert_max_num_queries(10):
+    # session, user, roles, own grids, count, page, open tags (+ nav checks, the inbox's
+    # unread count): not per row.
+    with django_assert_max_num_queries(11):
         html = page(client, "/registry/people/?page=2")
     assert len(names_in(html)) == 13
 
