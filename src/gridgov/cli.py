@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "gridgov.audit.cli",
     "gridgov.registry.cli",
     "gridgov.cases.cli",
+    "gridgov.epidemic.cli",
 )
 
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "gridgov.registry",
     "gridgov.inbox",
     "gridgov.cases",
+    "gridgov.epidemic",
     "gridgov.web",
     "gridgov.demo",
     "django.contrib.admin",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("territory/", include("gridgov.territory.urls")),
     path("registry/", include("gridgov.registry.urls")),
     path("cases/", include("gridgov.cases.urls")),
+    path("epidemic/", include("gridgov.epidemic.urls")),
     path("inbox/", include("gridgov.inbox.urls")),
     path("audit/", include("gridgov.audit.urls")),
     path("api/v1/", api.urls),

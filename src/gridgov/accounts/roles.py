@@ -38,32 +38,69 @@ _REGISTRY_WORK = frozenset({"registry.view", "registry.edit", "registry.aggregat
 # "components.view"/"components.edit" read and keep the facility inventory;
 # "evaluation.view" reads the scores.
 _CASE_FIELD_WORK = frozenset({"cases.view", "cases.report", "components.view"})
+# Epidemic response (domain.md §5): "epidemic.view" reads people's declarations, health
+# codes, screening and isolation in scope; "epidemic.declare" records declarations for
+# people (those without phones); "epidemic.screen" carries out screening tasks;
+# "epidemic.follow_up" does isolation follow-ups; "epidemic.report" confirms the grid's
+# daily report; "epidemic.campaign" starts screening campaigns at its level;
+# "epidemic.isolate" starts and releases isolation and records cases and close contacts;
+# "epidemic.notify" sends notices; "epidemic.manage" keeps risk areas, the rules and
+# health-code decisions (county and city); "epidemic.export" exports contact lists for
+# the health authority; "epidemic.aggregate" reads figures and dashboards only.
+_EPIDEMIC_FIELD_WORK = frozenset(
+    {
+        "epidemic.view",
+        "epidemic.declare",
+        "epidemic.screen",
+        "epidemic.follow_up",
+        "epidemic.report",
+        "epidemic.aggregate",
+    }
+)
+_EPIDEMIC_COMMUNITY = _EPIDEMIC_FIELD_WORK | frozenset(
+    {"epidemic.campaign", "epidemic.isolate", "epidemic.notify"}
+)
+_EPIDEMIC_TOWNSHIP = frozenset(
+    {
+        "epidemic.view",
+        "epidemic.campaign",
+        "epidemic.isolate",
+        "epidemic.notify",
+        "epidemic.aggregate",
+    }
+)
+_EPIDEMIC_COMMAND = _EPIDEMIC_TOWNSHIP | frozenset({"epidemic.manage", "epidemic.export"})
 CAPABILITIES: dict[str, frozenset[str]] = {
     Role.GRID_WORKER: frozenset({"territory.view", "registry.reveal", "cases.verify"})
     | _REGISTRY_WORK
-    | _CASE_FIELD_WORK,
+    | _CASE_FIELD_WORK
+    | _EPIDEMIC_FIELD_WORK,
     Role.COMMUNITY_STAFF: frozenset(
         {"territory.view", "registry.reveal", "registry.import", "registry.export"}
     )
     | _REGISTRY_WORK
-    | _CASE_FIELD_WORK,
+    | _CASE_FIELD_WORK
+    | _EPIDEMIC_COMMUNITY,
     Role.TOWNSHIP_STAFF: frozenset({"territory.view", "registry.import", "registry.export"})
     | _REGISTRY_WORK
     | _CASE_FIELD_WORK
-    | frozenset({"components.edit"}),
+    | frozenset({"components.edit"})
+    | _EPIDEMIC_TOWNSHIP,
     Role.SUPERVISION: frozenset(
         {"territory.view", "cases.supervise", "components.edit", "evaluation.view"}
     )
     | _CASE_FIELD_WORK,
     Role.COMMAND: frozenset(
         {"territory.view", "cases.view", "cases.dispatch", "components.view", "evaluation.view"}
-    ),
+    )
+    | _EPIDEMIC_COMMAND,
     Role.DEPARTMENT: frozenset(
         {"territory.view", "cases.view", "cases.dispose", "components.view"}
     ),
     Role.LEADER: frozenset(
         {"territory.view", "registry.aggregate", "cases.report", "evaluation.view"}
-    ),
+    )
+    | frozenset({"epidemic.aggregate"}),
     Role.ADMIN: frozenset(
         {
             "territory.view",

@@ -95,6 +95,7 @@ def _register() -> None:
     from gridgov.accounts.api import router as accounts_router
     from gridgov.audit.api import router as audit_router
     from gridgov.cases.api import assemble as cases_router
+    from gridgov.epidemic.api import assemble as epidemic_router
     from gridgov.inbox.api import router as inbox_router
     from gridgov.registry.api import router as registry_router
     from gridgov.territory.api import router as territory_router
@@ -104,6 +105,7 @@ def _register() -> None:
     api.add_router("/audit", audit_router)
     api.add_router("/registry", registry_router)
     api.add_router("/cases", cases_router())
+    api.add_router("/epidemic", epidemic_router())
     api.add_router("/inbox", inbox_router)
 
 

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EpidemicConfig(AppConfig):
+    name = "gridgov.epidemic"
+    label = "epidemic"
+    verbose_name = _("Epidemic response")
+
+    def ready(self) -> None:
+        # Each concern hooks itself up (navigation, audit labels) from its page module.
+        from gridgov.epidemic.views import declarations, health_code, risk
+
+        risk.register_web()
+        declarations.register_web()
+        health_code.register_web()

@@ -1,0 +1,96 @@
+"""The epidemic's test world: the registry's register (``registry.tests.web_fixtures``)
+plus a spouse in the household, the city's and a county's command centre, and helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from gridgov.accounts.models import User
+from gridgov.audit.models import AuditEvent
+from gridgov.epidemic import rules
+from gridgov.epidemic.models import (
+    CurrentCount,
+    DailyCount,
+    DeclarationDay,
+    HealthCode,
+    HealthCodeChange,
+    HealthDeclaration,
+    RiskArea,
+)
+from gridgov.inbox.models import Message
+from gridgov.registry import actions as registry_actions
+from gridgov.registry.models import Person
+from gridgov.registry.tests.core_fixtures import make_id_number
+from gridgov.registry.tests.web_fixtures import Register, client_for
+
+SPOUSE_ID = make_id_number("411302", dt.date(1982, 8, 9), 246)  # a woman
+
+
+@dataclass
+class Epi:
+    r: Register
+    spouse: Person  # in the same household as r.person
+    command: User  # the city's command centre (epidemic.manage over 4113)
+    county: User  # the command centre of 411302
+    other_county: User  # the command centre of 411303 (wrong scope for 411302)
+
+    def client(self, user: User | None) -> Client:
+        return client_for(user)
+
+
+@pytest.fixture
+def epi(register: Register, make_user: Callable[..., User]) -> Epi:
+    spouse = registry_actions.create_person(
+        actor=register.worker,
+        name="张丽",
+        id_number=SPOUSE_ID,
+        household_id=register.household.pk,
+        relation="spouse",
+        address=register.household.address,
+    )
+    return Epi(
+        r=register,
+        spouse=Person.objects.get(pk=spouse.pk),
+        command=make_user("command", "4113", username="city-command"),
+        county=make_user("command", "411302", username="wancheng-command"),
+        other_county=make_user("command", "411303", username="wolong-command"),
+    )
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment of a day in the site's time zone (Asia/Shanghai)."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=rules.site_zone())
+
+
+EPIDEMIC_MODELS = (
+    RiskArea,
+    HealthDeclaration,
+    DeclarationDay,
+    HealthCode,
+    HealthCodeChange,
+    DailyCount,
+    CurrentCount,
+)
+
+
+def epidemic_state() -> str:
+    """Every epidemic row, inbox message and audit event as one text: "nothing changed"."""
+    parts: dict[str, Any] = {
+        model._meta.label: list(model._default_manager.order_by("pk").values())
+        for model in EPIDEMIC_MODELS
+    }
+    parts["messages"] = Message.objects.count()
+    parts["audit"] = AuditEvent.objects.count()
+    return json.dumps(parts, default=str, sort_keys=True)

@@ -1,0 +1,1 @@
+"""The epidemic pages, one module per concern; each owns its URL patterns."""
