@@ -45,6 +45,8 @@ def _moment(text: str) -> dt.datetime | None:
 
 
 def cmd_escalate(args: argparse.Namespace) -> int:
+    from django.utils.translation import ngettext
+
     from gridgov.cases.actions import workflow as actions
 
     console = Console()
@@ -54,7 +56,10 @@ def cmd_escalate(args: argparse.Namespace) -> int:
         with _as_operator() as system:
             count = actions.escalate_overdue(actor=system, now=now)
         if count or not args.quiet:
-            console.print(f"{count} overdue case(s) escalated.")
+            message = ngettext(
+                "%(n)d overdue case escalated.", "%(n)d overdue cases escalated.", count
+            )
+            console.print(message % {"n": count})
         return 0
 
     return _run(console, body)

@@ -214,8 +214,8 @@ def test_the_escalate_command(world: World, capsys: pytest.CaptureFixture[str]) 
     late = (calendar.local(case.deadline) + dt.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
     args = parser.parse_args(["cases", "escalate", "--at", late])
     assert args.func(args) == 0
-    assert "1 overdue case(s) escalated." in capsys.readouterr().out
+    assert "1 overdue case escalated." in capsys.readouterr().out
     assert args.func(args) == 0
-    assert "0 overdue case(s) escalated." in capsys.readouterr().out
+    assert "0 overdue cases escalated." in capsys.readouterr().out
     bad = parser.parse_args(["cases", "escalate", "--at", "tomorrow"])
     assert bad.func(bad) == 1
