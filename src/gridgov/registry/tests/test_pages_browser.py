@@ -15,7 +15,9 @@ import pytest
 
 from gridgov.registry.tests.core_fixtures import COMMUNITY
 from gridgov.registry.tests.web_fixtures import ID_NUMBER
-from gridgov.web.tests.test_browser import CHROMIUM, Watch, log_in, wait_for_map
+from gridgov.web.tests.test_browser import CHROMIUM, Watch, browser, log_in, wait_for_map
+
+__all__ = ["browser"]
 
 pytestmark = [
     pytest.mark.browser,
