@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "gridgov.inbox",
     "gridgov.cases",
     "gridgov.epidemic",
+    "gridgov.api",  # Open311 (its translations)
     "gridgov.web",
     "gridgov.demo",
     "django.contrib.admin",

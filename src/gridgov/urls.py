@@ -17,6 +17,7 @@ urlpatterns = [
     path("inbox/", include("gridgov.inbox.urls")),
     path("audit/", include("gridgov.audit.urls")),
     path("api/v1/", api.urls),
+    path("open311/", include("gridgov.api.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/admin/", admin.site.urls),
 ]
