@@ -325,6 +325,10 @@ class _Writer:
         if not story.step("file", at, Stage.FILED, centre):
             return
         case["filed_at"] = at
+        # Filing suggests the department the class goes to here (as file_case does).
+        departments = self._departments(grid)
+        if departments:
+            case["suggested_department_id"] = departments[case["case_class_id"] % len(departments)]
         self._dispose(story, at, grid, limit_value, limit_unit)
 
     def _cancel(
@@ -345,7 +349,7 @@ class _Writer:
         """One dispatch (returned as wrongly sent sometimes, then sent again)."""
         rng, case = self.rng, story.case
         departments: list[int | None] = [*self._departments(grid)] or [None]
-        preferred = departments[case["case_class_id"] % len(departments)]
+        preferred = case.get("suggested_department_id")
         wrong = rng.random() < P_RETURNED and len(departments) > 1
         department = rng.choice([d for d in departments if d != preferred]) if wrong else preferred
         dispatcher = self._one(self.world.dispatchers, grid)
@@ -355,7 +359,6 @@ class _Writer:
         deadline = at + limit if limit else None
         case.update(
             department_id=department,
-            suggested_department_id=preferred,
             dispatcher_id=dispatcher,
             dispatched_at=at,
             deadline=deadline,
