@@ -117,7 +117,9 @@ def test_people_outside_the_scope_are_not_found_and_nothing_is_written(epi: Epi)
     with pytest.raises(PermissionDenied):  # a leader declares for nobody
         actions.record_declarations(rows[:1], actor=epi.r.leader)
     with pytest.raises(NotFound):
-        actions.record_declaration(actor=epi.r.neighbour, person_id=epi.r.person.pk, client_key=key())
+        actions.record_declaration(
+            actor=epi.r.neighbour, person_id=epi.r.person.pk, client_key=key()
+        )
     assert epidemic_state() == before
 
 

@@ -71,16 +71,11 @@ def _identified(request: HttpRequest) -> queries.Identified | None:
     return queries.Identified(person_id=held["person"], household_id=held.get("household"))
 
 
-def _refused(request: HttpRequest, form: forms.IdentifyForm, status: int = 200) -> HttpResponse:
-    """The one answer to every failed identification."""
-    form.add_error(
-        None,
-        _(
-            "We could not confirm this name and ID number. Check them, or ask your grid "
-            "worker to declare for you."
-        ),
-    )
-    return page(request, "public/identify.html", {"form": form}, status=status)
+def _refused(request: HttpRequest, name: str) -> HttpResponse:
+    """The one answer to every failed identification: the form again, with the name
+    as typed (never the number) and the same message."""
+    form = forms.IdentifyForm(initial={"name": name})
+    return page(request, "public/identify.html", {"form": form, "refused": True})
 
 
 @never_cache
@@ -108,7 +103,7 @@ def identify(request: HttpRequest) -> HttpResponse:
         return page(request, "public/identify.html", {"form": form, "throttled": True}, status=429)
     found = queries.identify(form.cleaned_data["name"], form.cleaned_data["id_number"])
     if found is None:
-        return _refused(request, forms.IdentifyForm(initial={"name": form.cleaned_data["name"]}))
+        return _refused(request, form.cleaned_data["name"])
     request.session.cycle_key()
     request.session[SESSION_KEY] = {
         "person": found.person_id,
