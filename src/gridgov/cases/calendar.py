@@ -45,6 +45,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import chinese_calendar
@@ -241,7 +242,7 @@ class Calendar:
 
     # Working periods ---------------------------------------------------------------------
 
-    @property
+    @cached_property
     def day_length(self) -> dt.timedelta:
         """The working time of one working day."""
         day = dt.date(2000, 1, 3)
@@ -273,18 +274,33 @@ class Calendar:
         return next(self._periods_from(moment))[0]
 
     def working_time(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
-        """Working time between two moments (zero when ``end`` is not after ``start``)."""
+        """Working time between two moments (zero when ``end`` is not after ``start``).
+        The days in between count whole, so a long span costs one look-up per day."""
         start, end = local(start), local(end)
-        total = dt.timedelta(0)
         if end <= start:
-            return total
-        day = start.date()
-        while day <= end.date():
-            for period_start, period_end in self.periods(day):
-                overlap = min(period_end, end) - max(period_start, start)
-                if overlap > dt.timedelta(0):
-                    total += overlap
+            return dt.timedelta(0)
+        if start.date() == end.date():
+            return self._working_part(start.date(), start, end)
+        total = self._working_part(start.date(), start, None)
+        total += self._working_part(end.date(), None, end)
+        day = start.date() + ONE_DAY
+        while day < end.date():
+            if self.is_workday(day):
+                total += self.day_length
             day += ONE_DAY
+        return total
+
+    def _working_part(
+        self, day: dt.date, after: dt.datetime | None, before: dt.datetime | None
+    ) -> dt.timedelta:
+        """Working time of ``day`` between two moments of it (None: the day's edge)."""
+        total = dt.timedelta(0)
+        for period_start, period_end in self.periods(day):
+            overlap = min(period_end, before or period_end) - max(
+                period_start, after or period_start
+            )
+            if overlap > dt.timedelta(0):
+                total += overlap
         return total
 
     def add_working_time(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
