@@ -63,7 +63,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gridgov.audit import context
     from gridgov.core.cli import cmd_serve, migrate
     from gridgov.core.errors import DomainError
-    from gridgov.demo import builder, users
+    from gridgov.demo import builder, content, users
 
     console = Console()
     try:
@@ -82,8 +82,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 rebuild=args.rebuild,
                 progress=report,  # type: ignore[arg-type]
             )
-        with context.bound(cli_context):
             logins = users.create_demo_users()
+            content.seed_content(progress=report, seed=summary.seed)  # type: ignore[arg-type]
     except builder.SeedMismatch as exc:
         console.print(f"[red]{exc}[/red]")
         return 1

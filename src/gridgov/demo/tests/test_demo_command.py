@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from gridgov.accounts.models import Department, GridAssignment, RoleAssignment, User
+from gridgov.cases.models import Case, Component, Responsibility
 from gridgov.cli import main
 from gridgov.demo.users import DEMO_PASSWORD, DEMO_USERS
 from gridgov.territory.models import Region
@@ -77,11 +78,31 @@ def test_demo_builds_once_and_prints_a_login_per_role(
     assert_logins_printed(capsys.readouterr().out)
     assert_roles_and_scopes()
     assert_township_sees_only_its_street(client)
+    content = assert_city_has_content(client)
 
     regions, users = Region.objects.count(), User.objects.count()
     assert main(["--lang", "en", "demo", "--no-serve"]) == 0
     assert "already built" in capsys.readouterr().out
     assert (Region.objects.count(), User.objects.count()) == (regions, users)
+    assert city_content() == content  # a second start adds nothing
+
+
+def city_content() -> tuple[int, int, int]:
+    return (Responsibility.objects.count(), Component.objects.count(), Case.objects.count())
+
+
+def assert_city_has_content(client: Client) -> tuple[int, int, int]:
+    """Departments with their responsibilities, components and a case history, which the
+    command centre's evaluation page shows."""
+    content = city_content()
+    assert all(content), content
+    assert Case.objects.filter(stage="closed").exists()
+    assert Case.objects.exclude(stage__in=["closed", "cancelled"]).exists()
+    client.logout()
+    assert client.login(username="command", password=DEMO_PASSWORD)
+    page = client.get("/cases/work/")
+    assert page.status_code == 200
+    return content
 
 
 @pytest.mark.django_db
