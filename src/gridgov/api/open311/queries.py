@@ -1,10 +1,11 @@
 """What Open311 GeoReport v2 reads: the services (minor case classes), the public
 requests, tokens and photos, and the jurisdictions (cities) this server serves.
 
-What is public (docs/api.md §6). A service request is a case reported by the public —
-sources citizen, hotline and open311 (``PUBLIC_SOURCES``); cases found on patrol, by
-video, by leaders or through the REST API are internal work and Open311 does not know
-them (404, as for a number that does not exist). Of a request anyone reads its number,
+What is public (docs/api.md §6). A service request is a case the public reported itself,
+through the public report page or Open311 (``PUBLISHED_SOURCES``). A hotline call is
+written down by an operator from what the caller said in confidence, and cases found on
+patrol, by video, by leaders or through the REST API are internal work: Open311 does not
+know them (404, as for a number that does not exist). Of a request anyone reads its number,
 status, class, description, department, time limit and deadline, place (address, unit
 grid, point), dates and the reporter's photos — never the reporter's name, phone or
 account, nobody's notes, nor why it was cancelled. A report the supervision centre
@@ -30,9 +31,9 @@ from gridgov.cases.models import (
     AttachmentPurpose,
     Case,
     CaseClass,
+    Source,
     Stage,
 )
-from gridgov.cases.models.workflow import PUBLIC_SOURCES
 from gridgov.cases.queries import catalogue as catalogue_queries
 from gridgov.core.errors import InvalidInput, NotFound
 from gridgov.territory import codes
@@ -43,6 +44,9 @@ MAX_REQUESTS = 1000
 WINDOW = dt.timedelta(days=90)
 OPEN, CLOSED = "open", "closed"
 STATUSES = (OPEN, CLOSED)
+# The sources whose reporters published their report themselves (the workflow's sources
+# open to anyone, signed in or not).
+PUBLISHED_SOURCES = (Source.CITIZEN, Source.OPEN311)
 # Where the reporter's own link to their media is kept (with the class's answers).
 MEDIA_URL_KEY = "media_url"
 _PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
@@ -108,8 +112,8 @@ class PublicRequest:
 
 
 def public_cases() -> QuerySet[Case]:
-    """The cases Open311 knows: those reported by the public."""
-    return Case.objects.filter(source__in=PUBLIC_SOURCES)
+    """The cases Open311 knows: those the public reported itself."""
+    return Case.objects.filter(source__in=PUBLISHED_SOURCES)
 
 
 def _withheld(case: Case) -> bool:
@@ -133,22 +137,29 @@ def status_notes(case: Case, merged_number: str | None = None) -> str:
     return machine.stage_label(case.stage)
 
 
-def service_notice(case: Case) -> str:
-    """What the city undertakes: the disposal time limit of the case (or of its class and
-    the answers given, before it is filed)."""
+def _limit(case: Case) -> tuple[int, str] | None:
+    """The disposal time limit of the case (or of its class and the answers given,
+    before it is filed)."""
     if case.limit_value and case.limit_unit:
-        value, unit = case.limit_value, case.limit_unit
-    elif case.case_class is not None:
-        value, unit = catalogue_queries.time_limit(case.case_class, case.attributes)
-    else:
-        return ""
+        return case.limit_value, case.limit_unit
+    if case.case_class is not None:
+        return catalogue_queries.time_limit(case.case_class, case.attributes)
+    return None
+
+
+def notice(limit: tuple[int, str] | None) -> str:
+    """What the city undertakes about a request with this time limit."""
     # "2 working days" mid-sentence (lower case changes nothing in Chinese).
-    limit = catalogue_queries.limit_label(value, unit).lower()
-    if not limit:
+    words = catalogue_queries.limit_label(*limit).lower() if limit else ""
+    if not words:
         return ""
     return _(
         "To be dealt with within %(limit)s of being dispatched to the department responsible."
-    ) % {"limit": limit}
+    ) % {"limit": words}
+
+
+def service_notice(case: Case) -> str:
+    return notice(_limit(case))
 
 
 def _updated(case: Case) -> dt.datetime:
@@ -181,7 +192,11 @@ def _shape(
     cases: list[Case], photos: dict[int, tuple[int, str]], names: dict[str, str]
 ) -> list[PublicRequest]:
     shaped = []
+    notices: dict[Any, str] = {}  # a thousand cases have a handful of limits
     for case in cases:
+        limit = _limit(case)
+        if limit not in notices:
+            notices[limit] = notice(limit)
         withheld = _withheld(case)
         cls = case.case_class
         media = "" if withheld else str((case.attributes or {}).get(MEDIA_URL_KEY) or "")
@@ -194,7 +209,7 @@ def _shape(
                 service_code=cls.service_code if cls else "",
                 description="" if withheld else case.description,
                 agency_responsible=case.department.name if case.department else "",
-                service_notice=service_notice(case),
+                service_notice=notices[limit],
                 requested_datetime=case.reported_at,
                 updated_datetime=_updated(case),
                 expected_datetime=case.deadline,
@@ -209,9 +224,40 @@ def _shape(
     return shaped
 
 
+# What a public request is made of (a list loads up to a thousand cases: no more columns).
+_COLUMNS = (
+    "number",
+    "stage",
+    "description",
+    "address",
+    "grid_code",
+    "lon",
+    "lat",
+    "attributes",
+    "reported_at",
+    "updated_at",
+    "closed_at",
+    "cancelled_at",
+    "deadline",
+    "limit_value",
+    "limit_unit",
+    "result",
+    "merged_into_id",
+    "department__name",
+    "case_class__kind",
+    "case_class__code",
+    "case_class__name",
+    "case_class__attributes",
+    "case_class__limit_value",
+    "case_class__limit_unit",
+)
+
+
 def _rows(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.select_related("case_class", "case_class__parent", "department").annotate(
-        merged_number=F("merged_into__number")
+    return (
+        cases.select_related("case_class", "department")
+        .only(*_COLUMNS)
+        .annotate(merged_number=F("merged_into__number"))
     )
 
 
@@ -329,7 +375,7 @@ def _report_photos() -> QuerySet[Attachment]:
     return Attachment.objects.filter(
         purpose=AttachmentPurpose.REPORT,
         content_type__in=list(_PHOTO_EXTENSIONS),
-        case__source__in=PUBLIC_SOURCES,
+        case__source__in=PUBLISHED_SOURCES,
     )
 
 

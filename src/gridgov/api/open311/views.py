@@ -70,12 +70,14 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 if fmt not in formats.FORMATS:
                     fmt = formats.XML
                     raise InvalidInput(fields={"format": _("use .json or .xml")})
-                if request.method not in methods:
+                if request.method not in methods and not (
+                    request.method == "HEAD" and "GET" in methods
+                ):
                     return _not_allowed(fmt, methods)
                 response = view(request, fmt, _jurisdiction(request), **kwargs)
             except DomainError as exc:
                 response = formats.errors(fmt, exc)
-            if request.method == "GET":
+            if request.method in ("GET", "HEAD"):
                 response["Access-Control-Allow-Origin"] = "*"
             return response
 

@@ -55,6 +55,11 @@ def citizen_report(w: World, **fields: Any) -> Case:
     return actions.report_case(**values)
 
 
+def public(w: World, **fields: Any) -> Case:
+    """A report through the public report page (the workflow world's defaults)."""
+    return w.report(**{"actor": None, "source": Source.CITIZEN, **fields})
+
+
 def patrol_report(w: World) -> Case:
     return w.report(actor=w.worker, source=Source.PATROL, description="巡查发现占道经营")
 
@@ -72,15 +77,16 @@ def by_id(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 # --- what is public -----------------------------------------------------------------------
 
 
-def test_only_reports_of_the_public_are_listed(client: Client, world: World) -> None:
+def test_only_reports_the_public_made_itself_are_listed(client: Client, world: World) -> None:
     citizen = citizen_report(world)
-    hotline = world.report()  # a hotline call (source hotline)
+    app = public(world, source=Source.OPEN311)
+    hotline = world.report()  # a call the operator wrote down: not published
     patrol = patrol_report(world)
     items = by_id(listed(client))
-    assert set(items) == {citizen.number, hotline.number}
-    assert patrol.number not in items
-    response = client.get(f"{BASE}/requests/{patrol.number}.json")
-    assert response.status_code == 404  # as for a number that does not exist
+    assert set(items) == {citizen.number, app.number}
+    for internal in (hotline, patrol):
+        response = client.get(f"{BASE}/requests/{internal.number}.json")
+        assert response.status_code == 404  # as for a number that does not exist
 
 
 def test_a_request_has_the_spec_fields_and_no_personal_data(client: Client, world: World) -> None:
@@ -116,7 +122,7 @@ def test_a_request_has_the_spec_fields_and_no_personal_data(client: Client, worl
 
 def test_requests_in_xml_have_the_spec_elements(client: Client, world: World) -> None:
     first = citizen_report(world)
-    second = world.report()
+    second = public(world)
     root = parse_xml(client.get(f"{BASE}/requests.xml"))
     assert root.tag == "service_requests"
     assert [child.tag for child in root] == ["request", "request"]
@@ -132,12 +138,12 @@ def test_requests_in_xml_have_the_spec_elements(client: Client, world: World) ->
 
 
 def test_a_request_without_an_address_is_placed_by_its_grid(client: Client, world: World) -> None:
-    case = world.report(address="")
+    case = public(world, address="")
     assert by_id(listed(client))[case.number]["address"] == "河街社区第1网格"
 
 
 def test_status_follows_the_case_through_the_workflow(client: Client, world: World) -> None:
-    case = world.report()
+    case = public(world)
     case = walk_to(world, case, "dispatch")
     item = by_id(listed(client))[case.number]
     assert item["status"] == "open"
@@ -169,7 +175,7 @@ def test_a_cancelled_report_stays_closed_with_its_content_withheld(
 
 
 def test_a_merged_duplicate_names_the_case_it_joined(client: Client, world: World) -> None:
-    kept = world.report()
+    kept = public(world)
     duplicate = citizen_report(world)
     actions.merge_case(
         duplicate.pk, actor=world.supervision, version=duplicate.version, into_id=kept.pk
@@ -196,7 +202,7 @@ def test_the_notice_follows_the_answer_that_sets_the_limit(
 def test_service_request_id_takes_a_comma_list_and_overrides_the_rest(
     client: Client, world: World
 ) -> None:
-    a, b, c = citizen_report(world), world.report(), world.report()
+    a, b, c = citizen_report(world), public(world), public(world)
     Case.objects.filter(pk=a.pk).update(reported_at=timezone.now() - dt.timedelta(days=400))
     items = listed(client, service_request_id=f"{a.number}, {c.number},nonsense")
     assert {i["service_request_id"] for i in items} == {a.number, c.number}
@@ -209,9 +215,9 @@ def test_service_request_id_takes_a_comma_list_and_overrides_the_rest(
 def test_filter_by_service_code_and_status(
     client: Client, world: World, service: CaseClass
 ) -> None:
-    plain = world.report()
-    cover = world.report(case_class=service, attributes={"situation": "rocking"})
-    closed = walk_to(world, world.report(), "close")
+    plain = public(world)
+    cover = public(world, case_class=service, attributes={"situation": "rocking"})
+    closed = walk_to(world, public(world), "close")
     assert set(by_id(listed(client, service_code="E9903"))) == {cover.number}
     assert set(by_id(listed(client, service_code="E9903,E9901"))) == {
         plain.number,
@@ -225,7 +231,7 @@ def test_filter_by_service_code_and_status(
 
 
 def test_the_default_window_is_the_last_90_days(client: Client, world: World) -> None:
-    recent, old = world.report(), world.report()
+    recent, old = public(world), public(world)
     Case.objects.filter(pk=old.pk).update(reported_at=timezone.now() - dt.timedelta(days=91))
     assert set(by_id(listed(client))) == {recent.number}
     start = (timezone.now() - dt.timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -235,7 +241,7 @@ def test_the_default_window_is_the_last_90_days(client: Client, world: World) ->
 
 
 def test_start_and_end_dates_in_w3_format(client: Client, world: World) -> None:
-    case = world.report()
+    case = public(world)
     Case.objects.filter(pk=case.pk).update(
         reported_at=dt.datetime(2026, 3, 10, 9, 30, tzinfo=dt.UTC)
     )
@@ -276,7 +282,7 @@ def test_bad_filters_are_400_naming_the_field(
 
 
 def test_at_most_1000_requests_newest_first(client: Client, world: World) -> None:
-    template = world.report()
+    template = public(world)
     now = timezone.now()
     Case.objects.bulk_create(
         Case(
@@ -304,7 +310,7 @@ def test_more_than_1000_ids_are_refused(client: Client, world: World) -> None:
 
 
 def test_jurisdiction_narrows_and_unknown_is_404(client: Client, world: World) -> None:
-    case = world.report()
+    case = public(world)
     assert by_id(listed(client, jurisdiction_id="4113")).keys() == {case.number}
     response = client.get(f"{BASE}/requests.json", {"jurisdiction_id": "4199"})
     assert response.status_code == 404
@@ -414,7 +420,7 @@ def test_photos_of_internal_or_withheld_cases_are_not_served(client: Client, wor
 
 def test_a_case_at_every_stage_is_listed_with_a_status(client: Client, world: World) -> None:
     stages = [Stage.REPORTED, Stage.FILED, Stage.ACCEPTED, Stage.CHECKED, Stage.CLOSED]
-    cases = {stage: case_at(world, stage) for stage in stages}
+    cases = {stage: case_at(world, stage, actor=None, source=Source.CITIZEN) for stage in stages}
     items = by_id(listed(client))
     for stage, case in cases.items():
         expected = "closed" if stage == Stage.CLOSED else "open"

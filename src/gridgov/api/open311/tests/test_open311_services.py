@@ -207,6 +207,7 @@ def test_unknown_format_and_wrong_method(client: Client, world: World) -> None:
     assert response["Allow"] == "GET"
     assert [e["code"] for e in response.json()] == [405]
     assert client.delete(f"{BASE}/requests.xml").status_code == 405
+    assert client.head(f"{BASE}/services.xml").status_code == 200
 
 
 def test_service_list_reads_a_fixed_number_of_queries(
