@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.db import DEFAULT_DB_ALIAS, connections
 from georeport import GeoReport
 
 from gridgov.api.open311.tests.fixtures import (
@@ -39,6 +40,14 @@ def _direct(monkeypatch: pytest.MonkeyPatch) -> None:
     # The live server is on this machine: never through a proxy of the environment.
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.setenv(name, "localhost,127.0.0.1")
+
+
+@pytest.fixture(autouse=True)
+def _server_connections_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    # On PostgreSQL the live server answers each request in a thread of its own; with
+    # persistent connections their sessions outlive the threads and keep the test
+    # database from being dropped at the end. The setting is read at each connect.
+    monkeypatch.setitem(connections.settings[DEFAULT_DB_ALIAS], "CONN_MAX_AGE", 0)
 
 
 def as_list(value: Any) -> list[Any]:
