@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import itertools
 import multiprocessing as mp
 import os
 import re
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -65,7 +66,7 @@ from gridgov.registry.columns import (
     ColumnMap,
     resolve_columns,
 )
-from gridgov.registry.models import CareTag, Household, Person
+from gridgov.registry.models import CareTag, Household, Person, ResidenceType, Sex
 from gridgov.territory import codes
 
 IMPORT = "registry.import"
@@ -250,9 +251,6 @@ class Grids:
         return cls(allowed, locating.current_index() if locate else None)
 
 
-# A row's roll-up and completeness facts: (grid, residence type, sex, age band — None
-# when not living —, has a phone, has an ID number).
-Slot = tuple[str, str, str, str | None, bool, bool]
 # What creating a household needs of its first member: (户号, grid, lon, lat, address).
 HouseholdSeed = tuple[str, str, float | None, float | None, str]
 
@@ -260,7 +258,7 @@ HouseholdSeed = tuple[str, str, float | None, float | None, str]
 class Prepared(NamedTuple):
     """One piece after checking and sealing, what the writer needs of it: for each valid
     row, in file order, its row number, keyed ID hash ("" without an ID number), hashes
-    under retired keys (only while keys are rotated), roll-up slot, and the row encoded
+    under retired keys (only while keys are rotated), tally cell (``Tally``), the row encoded
     for the database (``INSERT_COLUMNS``; without the last, household_id, when
     ``households`` is given); the plain ``VALUE_COLUMNS`` in update mode; the problems.
     Plain lists of strings and numbers: cheap to send from a worker process."""
@@ -269,8 +267,7 @@ class Prepared(NamedTuple):
     numbers: list[int]
     hashes: list[str]
     older: list[tuple[str, ...]] | None
-    slots: list[int]  # index into slot_keys
-    slot_keys: list[Slot]
+    cells: np.ndarray  # Tally.cells
     rows: list[Any]  # bulkwrite.encode_rows
     households: list[HouseholdSeed] | None  # when the piece names households (户号)
     values: list[tuple[Any, ...]] | None  # VALUE_COLUMNS, in update mode
@@ -329,7 +326,7 @@ class RowPreparer:
         self.seal = privacy.person_column_sealer()
         self.rotating = len(crypto.ring().by_id) > 1
         self.year = rollups.current_year()
-        self.bands: dict[int | None, str] = {}
+        self.tally = Tally(grids.allowed, self.year)
         self.labels = {f: {**values, "": ""} for f, values in _LABELS.items()}
 
     def prepare(self, rows: Sequence[tuple[int, list[str]]]) -> Prepared:
@@ -612,7 +609,15 @@ class RowPreparer:
             )
         else:
             insert.append([None] * n)  # household_id
-        slots, slot_keys = self._slots(found, stored_residence, stored_status)
+        cells = self.tally.cells(
+            found["grid_code"],
+            stored_residence,
+            found["sex"],
+            found["birth_year"],
+            stored_status,
+            found["phone"],
+            ids,
+        )
         return Prepared(
             read=read,
             numbers=numbers,
@@ -620,35 +625,12 @@ class RowPreparer:
             older=[tuple(crypto.lookup_hashes(i)[1:]) if i else () for i in ids]
             if self.rotating
             else None,
-            slots=slots,
-            slot_keys=slot_keys,
+            cells=cells,
             rows=bulkwrite.encode_rows(insert, self.vendor),
             households=households,
             values=list(zip(*values, strict=True)) if self.mode == "update" else None,
             errors=errors,
         )
-
-    def _slots(
-        self, found: dict[str, list[Any]], residence: list[str], status: list[str]
-    ) -> tuple[list[int], list[Slot]]:
-        """Each row's slot (roll-up and completeness facts), numbered per piece."""
-        bands = [
-            self._band(year) if state == LIVING else None
-            for year, state in zip(found["birth_year"], status, strict=True)
-        ]
-        has_phone = [bool(phone) for phone in found["phone"]]
-        has_id = [bool(number) for number in found["id_number"]]
-        grids, sexes = found["grid_code"], found["sex"]
-        facts = zip(grids, residence, sexes, bands, has_phone, has_id, strict=True)
-        numbered: dict[Slot, int] = {}
-        slots = [numbered.setdefault(key, len(numbered)) for key in facts]
-        return slots, list(numbered)
-
-    def _band(self, birth_year: int | None) -> str:
-        band = self.bands.get(birth_year)
-        if band is None:
-            band = self.bands[birth_year] = rollups.band_of_birth_year(birth_year, self.year)
-        return band
 
 
 def _put(found: dict[str, list[Any]], i: int, out: dict[str, Any]) -> None:
@@ -832,6 +814,112 @@ def _coordinate(text: str, field_name: str, bound: float, problems: list) -> flo
 # --- writing ------------------------------------------------------------------------------
 
 
+class Tally:
+    """How many new people of each kind each grid got, in one array: a row falls in the
+    cell of its (grid, residence type, sex, age band — or not living —, has a phone, has an
+    ID number), the facts the roll-ups and the completeness of new people depend on. The
+    worker processes number each row's cell (``cells``), the writer keeps those of the
+    rows it wrote (``add``) and the totals are read once at the end (``measures``,
+    ``person_items``): nothing per row in the importing process."""
+
+    RESIDENCES = tuple(ResidenceType.values)
+    SEXES = tuple(Sex.values)
+    BANDS = (*identity.AGE_BAND_NAMES, identity.UNKNOWN_AGE_BAND)
+    NOT_LIVING = len(BANDS)  # the band index of people counted nowhere
+    FACTS = (len(RESIDENCES), len(SEXES), len(BANDS) + 1, 2, 2)
+
+    def __init__(self, grids: Iterable[str], year: int) -> None:
+        self.grids = sorted(grids)
+        self.year = year
+        self.grid_at = {grid: i for i, grid in enumerate(self.grids)}
+        self.residence_at = {value: i for i, value in enumerate(self.RESIDENCES)}
+        self.sex_at = {value: i for i, value in enumerate(self.SEXES)}
+        self.band_at: dict[int | None, int] = {}
+        self.parts: list[np.ndarray] = []
+
+    def cells(
+        self,
+        grids: Sequence[str],
+        residences: Sequence[str],
+        sexes: Sequence[str],
+        birth_years: Sequence[int | None],
+        statuses: Sequence[str],
+        phones: Sequence[str],
+        id_numbers: Sequence[str],
+    ) -> np.ndarray:
+        """The cell number of each row (stored values: residence and status defaulted)."""
+        n = len(grids)
+        for year in set(birth_years) - self.band_at.keys():
+            self.band_at[year] = self.BANDS.index(rollups.band_of_birth_year(year, self.year))
+        grid = np.fromiter(map(self.grid_at.__getitem__, grids), np.int64, n)
+        residence = np.fromiter(map(self.residence_at.__getitem__, residences), np.int64, n)
+        sex = np.fromiter(map(self.sex_at.__getitem__, sexes), np.int64, n)
+        band = np.fromiter(map(self.band_at.__getitem__, birth_years), np.int64, n)
+        living = np.fromiter((s == LIVING for s in statuses), bool, n)
+        band[~living] = self.NOT_LIVING
+        phone = np.fromiter(map(bool, phones), np.int64, n)
+        id_number = np.fromiter(map(bool, id_numbers), np.int64, n)
+        facts = np.ravel_multi_index((residence, sex, band, phone, id_number), self.FACTS)
+        return grid * int(np.prod(self.FACTS)) + facts
+
+    def add(self, cells: np.ndarray) -> None:
+        self.parts.append(cells)
+
+    def _totals(self) -> np.ndarray:
+        """Counts by grid and facts: shape (grids, *FACTS)."""
+        size = len(self.grids) * int(np.prod(self.FACTS))
+        cells = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int64)
+        return np.bincount(cells, minlength=size).reshape(len(self.grids), *self.FACTS)
+
+    def touched(self) -> set[str]:
+        """Grids given anybody, living or not."""
+        totals = self._totals().reshape(len(self.grids), -1)
+        return {self.grids[i] for i in np.flatnonzero(totals.any(axis=1)).tolist()}
+
+    def measures(self, skip: set[str]) -> dict[str, Counter[str]]:
+        """{grid: {measure: n}} of the new living people (``rollups.measures``, asked once
+        per residence, sex and band with a birth year of that band), but for ``skip``."""
+        living = self._totals()[:, :, :, : self.NOT_LIVING].sum(axis=(4, 5))
+        band_years: dict[str, int | None] = {identity.UNKNOWN_AGE_BAND: None}
+        for birth_year in range(self.year, self.year - 150, -1):
+            band_years.setdefault(rollups.band_of_birth_year(birth_year, self.year), birth_year)
+        by_measure: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(self.grids), int))
+        for (r, residence), (s, sex), (b, band) in itertools.product(
+            enumerate(self.RESIDENCES), enumerate(self.SEXES), enumerate(self.BANDS)
+        ):
+            state = {
+                "status": LIVING,
+                "residence_type": residence,
+                "sex": sex,
+                "birth_year": band_years[band],
+            }
+            for measure in rollups.measures(state, self.year).elements():
+                by_measure[measure] += living[:, r, s, b]
+        return self._by_grid(by_measure, skip)
+
+    def person_items(self, skip: set[str]) -> dict[str, Counter[str]]:
+        """{grid: completeness items} the new living people add, but for ``skip``."""
+        living = self._totals()[:, :, :, : self.NOT_LIVING].sum(axis=(2, 3))
+        by_kind: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(len(self.grids), int))
+        for (r, residence), phone, id_number in itertools.product(
+            enumerate(self.RESIDENCES), (0, 1), (0, 1)
+        ):
+            items = completeness.new_person_items(residence, bool(phone), bool(id_number))
+            for kind, k in items.items():
+                by_kind[kind] += k * living[:, r, phone, id_number]
+        return self._by_grid(by_kind, skip)
+
+    def _by_grid(
+        self, columns: Mapping[str, np.ndarray], skip: set[str]
+    ) -> dict[str, Counter[str]]:
+        out: dict[str, Counter[str]] = defaultdict(Counter)
+        for name, values in columns.items():
+            for i in np.flatnonzero(values).tolist():
+                if self.grids[i] not in skip:
+                    out[self.grids[i]][name] = int(values[i])
+        return out
+
+
 class _Refused(Exception):
     """All-or-nothing import with rejected rows: roll the transaction back."""
 
@@ -859,7 +947,7 @@ class _Writer:
         self.new_households: list[int] = []
         self.touched: set[str] = set()
         self.recount: set[str] = set()  # grids whose counts an update changed
-        self.counts: Counter[Slot] = Counter()  # new living people by their facts
+        self.tally = Tally(grids.allowed, rollups.current_year())
         self.household_grids: set[str] = set()  # grids of people given a household
         self.now = now
         self.stamp = connection.ops.adapt_datetimefield_value(now)
@@ -896,18 +984,26 @@ class _Writer:
     def _decide(
         self, prepared: Prepared, rejected: set[int]
     ) -> tuple[set[int], list[tuple[tuple[Any, ...], dict[str, Any]]]]:
-        """(positions of the rows not to create, updates as (values, stored person))."""
+        """(positions of the rows not to create, updates as (values, stored person)).
+
+        Only rows whose ID number is *doubtful* — seen before, registered, or twice in the
+        piece — are decided one by one, in file order; the others (nearly all) are new,
+        found by set operations and remembered at once."""
         existing = self._existing(prepared)
-        if not existing and self._all_new(prepared):
-            self.report.valid += len(prepared.numbers)
-            return set(), []
+        hashes, numbers = prepared.hashes, prepared.numbers
+        doubtful = self._doubtful(prepared, existing)
+        first_seen = {key: self.seen[key] for key in doubtful if key in self.seen}
+        self.seen.update(zip(hashes, numbers, strict=True))
+        for key in ("", *doubtful):
+            self.seen.pop(key, None)
+        self.seen.update(first_seen)
+        positions = [i for i, key in enumerate(hashes) if key in doubtful] if doubtful else []
+        self.report.valid += len(hashes) - len(positions)
         passed: set[int] = set()
         updates: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
         mode = self.options.mode
-        for i, (number, key) in enumerate(zip(prepared.numbers, prepared.hashes, strict=True)):
-            if not key:
-                self.report.valid += 1
-                continue
+        for i in positions:
+            number, key = numbers[i], hashes[i]
             first = self.seen.get(key)
             if first is not None:
                 if mode == "skip":
@@ -937,18 +1033,17 @@ class _Writer:
                 self.report.valid += 1
         return passed, updates
 
-    def _all_new(self, prepared: Prepared) -> bool:
-        """Whether no ID number of the piece was seen before, nor twice in it — the usual
-        piece, told by set operations instead of a loop; they are then remembered."""
-        hashes = set(prepared.hashes)
-        hashes.discard("")
-        if len(hashes) != len(prepared.hashes) - prepared.hashes.count(""):
-            return False
-        if not self.seen.keys().isdisjoint(hashes):
-            return False
-        self.seen.update(zip(prepared.hashes, prepared.numbers, strict=True))
-        self.seen.pop("", None)
-        return True
+    def _doubtful(self, prepared: Prepared, existing: Mapping[str, Any]) -> set[str]:
+        """The piece's ID hashes seen before in the file, registered, or there twice
+        (every one while keys are rotated: a row may match by a retired key's hash)."""
+        keys = set(prepared.hashes)
+        keys.discard("")
+        if prepared.older:
+            return keys
+        doubtful = (keys & self.seen.keys()) | (keys & existing.keys())
+        if len(keys) != len(prepared.hashes) - prepared.hashes.count(""):
+            doubtful.update(key for key, n in Counter(prepared.hashes).items() if n > 1 and key)
+        return doubtful
 
     def _skip(self) -> None:
         self.report.skipped += 1
@@ -986,10 +1081,10 @@ class _Writer:
 
     def _insert(self, prepared: Prepared, passed: set[int]) -> None:
         """Write the piece's new people (all its rows but ``passed``) and count them."""
-        rows, households, slots = prepared.rows, prepared.households, prepared.slots
+        rows, households, cells = prepared.rows, prepared.households, prepared.cells
         if passed:
             kept = [i for i in range(len(rows)) if i not in passed]
-            rows, slots = [rows[i] for i in kept], [slots[i] for i in kept]
+            rows, cells = [rows[i] for i in kept], cells[kept]
             households = [households[i] for i in kept] if households is not None else None
         if not rows:
             return
@@ -998,7 +1093,7 @@ class _Writer:
             ids = self._household_ids(households)
             rows = bulkwrite.append_column(rows, ids, connection.vendor)
         self.report.created += bulkwrite.write_encoded(Person._meta.db_table, INSERT_COLUMNS, rows)
-        self._count(slots, prepared.slot_keys)
+        self.tally.add(cells)
 
     def _household_ids(self, seeds: list[HouseholdSeed]) -> list[int | None]:
         """The household id of each new person: the households their 户号 stand for,
@@ -1019,14 +1114,6 @@ class _Writer:
             self.households[household_no] = household.pk
             self.new_households.append(household.pk)
         return [self.households[seed[0]] if seed[0] else None for seed in seeds]
-
-    def _count(self, slots: list[int], slot_keys: list[Slot]) -> None:
-        """Tally the new living people by their slot's facts."""
-        for slot, n in Counter(slots).items():
-            key = slot_keys[slot]
-            self.touched.add(key[0])
-            if key[3] is not None:
-                self.counts[key] += n
 
     def _update(self, updates: list[tuple[tuple[Any, ...], dict[str, Any]]]) -> None:
         if not updates:
@@ -1083,6 +1170,7 @@ class _Writer:
         with timings.phase("indexes"):
             if self.deferred.active:
                 self.deferred.restore()
+        self.touched |= self.tally.touched()
         with timings.phase("rollups"):
             self._set_heads()
             self._apply_counts()
@@ -1124,30 +1212,15 @@ class _Writer:
         recounted from the people themselves (a person may have moved, or carry tags)."""
         if self.recount:
             rollups.recount(self.recount)
-        combos: Counter[tuple[str, str, str, str]] = Counter()
-        for (grid, residence, sex, band, _phone, _id), n in self.counts.items():
-            if grid not in self.recount and band is not None:
-                combos[(grid, residence, sex, band)] += n
-        rollups.add_counts(measure_counts(combos, rollups.current_year()))
+        rollups.add_counts(self.tally.measures(skip=self.recount))
 
     def _apply_completeness(self) -> None:
         """New people without a household add their items to their grids' completeness;
         grids where an update changed people or new households were formed are measured
         again in full."""
         exact = self.recount | self.household_grids
-        items: dict[str, Counter[str]] = defaultdict(Counter)
-        per_person: dict[tuple[str, bool, bool], dict[str, int]] = {}
-        for (grid, residence, _sex, _band, has_phone, has_id), n in self.counts.items():
-            if grid in exact:
-                continue
-            key = (residence, has_phone, has_id)
-            if key not in per_person:
-                per_person[key] = completeness.new_person_items(*key)
-            counter = items[grid]
-            for kind, k in per_person[key].items():
-                counter[kind] += k * n
         completeness.refresh(exact)
-        completeness.add(items)
+        completeness.add(self.tally.person_items(skip=exact))
 
 
 # File column ("field" of columns.py) each stored column comes from, where they differ.
@@ -1162,34 +1235,6 @@ _SOURCE_FIELD = {
     "phone_masked": "phone",
 }
 DEFAULTS = {"residence_type": "registered", "status": LIVING}
-
-
-def measure_counts(
-    combos: Mapping[tuple[str, str, str, str], int], year: int
-) -> dict[str, Counter[str]]:
-    """{grid: {measure: n}} for new living people tallied by (grid, residence, sex, age
-    band). The measure names come from ``rollups.measures``, asked once per distinct
-    (residence, sex, band) — a few dozen — with a birth year of that band."""
-    band_years: dict[str, int | None] = {rollups.band_of_birth_year(None, year): None}
-    for birth_year in range(year, year - 150, -1):
-        band_years.setdefault(rollups.band_of_birth_year(birth_year, year), birth_year)
-    names: dict[tuple[str, str, str], list[str]] = {}
-    out: dict[str, Counter[str]] = defaultdict(Counter)
-    for (grid, residence, sex, band), n in combos.items():
-        key = (residence, sex, band)
-        measures = names.get(key)
-        if measures is None:
-            state = {
-                "status": LIVING,
-                "residence_type": residence,
-                "sex": sex,
-                "birth_year": band_years[band],
-            }
-            measures = names[key] = list(rollups.measures(state, year).elements())
-        counter = out[grid]
-        for measure in measures:
-            counter[measure] += n
-    return out
 
 
 # --- the action ---------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def _opened(prepared: importers.Prepared) -> list[tuple]:
 
 
 def _slots(prepared: importers.Prepared) -> list:
-    return [prepared.slot_keys[s] for s in prepared.slots]
+    return prepared.cells.tolist()
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_plain_rows_take_the_quick_way(preparers):
     assert doubtful == []
     prepared = quick.prepare([(n, list(r)) for n, r in enumerate(rows, start=2)])
     assert prepared.errors == [] and len(prepared.numbers) == 3
-    assert _slots(prepared)[1][0] == GRID  # located from its point
+    assert prepared.values and prepared.values[1][0] == GRID  # located from its point
     assert quick.prepare([]).read == 0  # a piece of blank lines only
 
 
@@ -217,3 +217,26 @@ def test_text_with_backslashes_and_quotes_is_stored_as_given(territory, keyring)
     assert report.created == 4
     stored = dict(Person.objects.values_list("name", "address"))
     assert stored == {name: f"{name}号" for name in names}
+
+
+@pytest.mark.parametrize("block", [150, 600, 1 << 21])
+def test_repeated_numbers_within_and_across_pieces(territory, keyring, monkeypatch, block):  # noqa: F811
+    from gridgov.registry import readers
+    from gridgov.registry.tests.import_helpers import good_rows
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", block)
+    rows = good_rows(30)
+    # Row numbers in the file: good rows 2–31, then repeats of rows 4, 4 again and 31.
+    rows += [list(rows[2]), list(rows[2]), list(rows[29])]
+    rows.insert(5, list(rows[0]))  # an early repeat of row 2, as row 7
+    path = write_csv(keyring / "p.csv", rows)
+    report = importers.import_people(
+        path, actor=SYSTEM, options=ImportOptions(policy="skip_invalid")
+    )
+    assert report.created == 30
+    assert [(e.row, e.reason) for e in report.errors] == [
+        (7, "the same ID number as row 2"),
+        (33, "the same ID number as row 4"),
+        (34, "the same ID number as row 4"),
+        (35, "the same ID number as row 32"),
+    ]
