@@ -76,8 +76,9 @@ class SettingsForm(forms.Form):
 
 
 def _whole_field(name: str) -> forms.IntegerField:
+    model_field = EvaluationSettings._meta.get_field(name)
     return forms.IntegerField(
-        label=EvaluationSettings._meta.get_field(name).verbose_name,
+        label=getattr(model_field, "verbose_name", name),
         min_value=0,
         max_value=100,
     )
