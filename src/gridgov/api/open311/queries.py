@@ -130,7 +130,7 @@ def status_notes(case: Case, merged_number: str | None = None) -> str:
     the case it joined."""
     if case.stage == Stage.CANCELLED:
         if merged_number:
-            return _("Duplicate of request %(number)s.") % {"number": merged_number}
+            return _("Duplicate of case %(number)s.") % {"number": merged_number}
         return _("Not taken up as a case.")
     if case.stage == Stage.CLOSED and case.result:
         return case.result

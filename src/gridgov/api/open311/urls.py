@@ -25,6 +25,10 @@ urlpatterns = [
         views.request_detail,
         name="request",
     ),
-    re_path(rf"^v2/tokens/{ID.format('token')}{FORMAT}$", views.token, name="token"),
+    re_path(
+        rf"^v2/tokens/{ID.format('token')}{FORMAT}$",
+        views.request_id_from_token,
+        name="token",
+    ),
     path("v2/media/<int:attachment_id>.<slug:ext>", views.media, name="media"),
 ]

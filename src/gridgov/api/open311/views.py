@@ -70,9 +70,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 if fmt not in formats.FORMATS:
                     fmt = formats.XML
                     raise InvalidInput(fields={"format": _("use .json or .xml")})
-                if request.method not in methods and not (
-                    request.method == "HEAD" and "GET" in methods
-                ):
+                if request.method not in _allowed(methods):
                     return _not_allowed(fmt, methods)
                 response = view(request, fmt, _jurisdiction(request), **kwargs)
             except DomainError as exc:
@@ -84,6 +82,10 @@ def endpoint(*methods: str) -> Callable[[View], View]:
         return run
 
     return wrap
+
+
+def _allowed(methods: tuple[str, ...]) -> set[str]:
+    return {*methods, "HEAD"} if "GET" in methods else set(methods)
 
 
 def _not_allowed(fmt: str, methods: tuple[str, ...]) -> HttpResponse:
@@ -231,7 +233,9 @@ def request_detail(
 
 
 @endpoint("GET")
-def token(request: HttpRequest, fmt: str, jurisdiction: str | None, token: str) -> HttpResponse:
+def request_id_from_token(
+    request: HttpRequest, fmt: str, jurisdiction: str | None, token: str
+) -> HttpResponse:
     """GET service_request_id from a token: a public report's tracking token."""
     number = queries.request_id_for_token(token, jurisdiction)
     return formats.respond(

@@ -182,7 +182,7 @@ def test_a_merged_duplicate_names_the_case_it_joined(client: Client, world: Worl
     )
     item = by_id(listed(client))[duplicate.number]
     assert item["status"] == "closed"
-    assert item["status_notes"] == f"Duplicate of request {kept.number}."
+    assert item["status_notes"] == f"Duplicate of case {kept.number}."
     assert item["description"] == "小区门口井盖丢失"
 
 
