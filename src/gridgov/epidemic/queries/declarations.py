@@ -45,6 +45,7 @@ def search_declarations(
 ) -> QuerySet[HealthDeclaration]:
     """Declarations under ``code`` (a territory prefix), of a day, abnormal or not, of one
     person; newest first, with the person's name."""
+    scope.require(user, VIEW, code or None)
     rows = visible_declarations(user)
     if code:
         rows = rows.filter(grid_code__startswith=code)

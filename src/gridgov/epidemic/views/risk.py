@@ -117,6 +117,7 @@ def risk_detail(request: HttpRequest, area_id: int) -> HttpResponse:
     area = queries.get_risk_area_for(request.user, area_id)
     if request.method == "GET":
         return _detail(request, area)
+    scope.require(request.user, MANAGE)  # no such role: 403; another area's: 404
     scope.require(request.user, MANAGE, area.region_code)
     form = forms.RiskAreaForm(request.POST)
     status = 422
@@ -141,6 +142,7 @@ def risk_detail(request: HttpRequest, area_id: int) -> HttpResponse:
 @domain_errors
 def risk_end(request: HttpRequest, area_id: int) -> HttpResponse:
     area = queries.get_risk_area_for(request.user, area_id)
+    scope.require(request.user, MANAGE)
     scope.require(request.user, MANAGE, area.region_code)
     form = forms.RiskAreaEndForm(request.POST)
     status = 422
