@@ -31,4 +31,5 @@ urlpatterns = [
         name="token",
     ),
     path("v2/media/<int:attachment_id>.<slug:ext>", views.media, name="media"),
+    re_path(r"^(?P<path>.*)$", views.unknown),
 ]

@@ -255,6 +255,14 @@ def discovery(request: HttpRequest, fmt: str, jurisdiction: str | None) -> HttpR
     )
 
 
+@csrf_exempt
+def unknown(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other URL here: the spec's 404, in the format the path ends with."""
+    fmt = formats.JSON if path.endswith(".json") else formats.XML
+    exc = NotFound(_("There is no such Open311 resource; see the discovery document."))
+    return formats.errors(fmt, exc)
+
+
 def root(request: HttpRequest) -> HttpResponse:
     """The endpoint's base URL serves nothing of its own: it points to the discovery."""
     return HttpResponseRedirect(reverse("open311:discovery", args=[formats.JSON]))

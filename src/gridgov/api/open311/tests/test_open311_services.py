@@ -210,6 +210,19 @@ def test_unknown_format_and_wrong_method(client: Client, world: World) -> None:
     assert client.head(f"{BASE}/services.xml").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("path", "fmt"), [("services/E9901/extra.json", "json"), ("servics.xml", "xml"), ("x", "xml")]
+)
+def test_an_unknown_url_is_the_specs_404(client: Client, path: str, fmt: str) -> None:
+    response = client.get(f"{BASE}/{path}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    expected = "There is no such Open311 resource; see the discovery document."
+    if fmt == "json":
+        assert json_of(response) == [{"code": 404, "description": expected}]
+    else:
+        assert xml_errors(response) == [("404", expected)]
+
+
 def test_service_list_reads_a_fixed_number_of_queries(
     client: Client, world: World, service: CaseClass, django_assert_max_num_queries: Any
 ) -> None:
