@@ -23,9 +23,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -97,12 +98,38 @@ def copy_column(values: Sequence[Any]) -> list[str]:
     return [_copy_field(v) for v in values]
 
 
-def encode_rows(columns: Sequence[Sequence[Any]], vendor: str) -> list[Any]:
+class Same(NamedTuple):
+    """A column holding ``value`` in every row (sent once, not once per row)."""
+
+    value: Any
+
+
+def encode_rows(columns: Sequence[Sequence[Any] | Same], vendor: str) -> Any:
     """Rows given as columns of plain values (str, int, float, bytes, date, None), encoded
-    for ``write_encoded`` on ``vendor``'s database."""
+    for ``vendor``'s database: PostgreSQL, lines of COPY text; SQLite, the columns as they
+    are (lists pickle faster between processes than as many tuples). ``rows_of`` gives the
+    rows to write."""
+    n = next(len(c) for c in columns if not isinstance(c, Same))
     if vendor == POSTGRES:
-        return list(map("\t".join, zip(*map(copy_column, columns), strict=True)))
-    return list(zip(*columns, strict=True))
+        fields = [
+            _full(Same(copy_column([c.value])[0]) if isinstance(c, Same) else copy_column(c), n)
+            for c in columns
+        ]
+        return list(map("\t".join, zip(*fields, strict=True)))
+    return (n, list(columns))
+
+
+def rows_of(encoded: Any, vendor: str) -> list[Any]:
+    """The rows of ``encode_rows``, for ``write_encoded`` (COPY lines or parameter tuples)."""
+    if vendor == POSTGRES:
+        return encoded
+    n, columns = encoded
+    return list(zip(*(_full(c, n) for c in columns), strict=True))
+
+
+def _full(column: Sequence[Any] | Same, n: int) -> Iterable[Any]:
+    """A column's ``n`` values (a ``Same`` repeated)."""
+    return itertools.repeat(column.value, n) if isinstance(column, Same) else column
 
 
 def append_column(rows: Sequence[Any], values: Sequence[Any], vendor: str) -> list[Any]:

@@ -58,6 +58,7 @@ from gridgov.audit.actions import record
 from gridgov.core import crypto
 from gridgov.core.errors import InvalidInput
 from gridgov.registry import bulkwrite, completeness, identity, privacy, readers, rollups
+from gridgov.registry.bulkwrite import Same
 from gridgov.registry.columns import (
     RELATION_VALUES,
     RESIDENCE_VALUES,
@@ -585,7 +586,6 @@ class RowPreparer:
         self, read: int, numbers: list[int], found: dict[str, list[Any]], errors: list[RowError]
     ) -> Prepared:
         """The valid rows sealed and encoded for the writer (see ``Prepared``)."""
-        n = len(numbers)
         ids = found["id_number"]
         sealed = self.seal(ids, found["phone"])
         residence, status = found["residence_type"], found["status"]
@@ -593,8 +593,13 @@ class RowPreparer:
         values += [*sealed, *(found[f] for f in VALUE_COLUMNS[_SEALED_AT + len(sealed) :])]
         stored_residence = [r or DEFAULTS["residence_type"] for r in residence]
         stored_status = [s or DEFAULTS["status"] for s in status]
-        insert = [*values[:RESIDENCE], stored_residence, values[RESIDENCE + 1], stored_status]
-        insert += [[None] * n, [1] * n, [self.stamp] * n, [self.stamp] * n]  # status_date …
+        insert: list[Any] = [
+            *values[:RESIDENCE],
+            stored_residence,
+            values[RESIDENCE + 1],
+            stored_status,
+        ]
+        insert += [Same(None), Same(1), Same(self.stamp), Same(self.stamp)]  # status_date …
         households: list[HouseholdSeed] | None = None
         if any(found["household_no"]):
             households = list(
@@ -608,7 +613,7 @@ class RowPreparer:
                 )
             )
         else:
-            insert.append([None] * n)  # household_id
+            insert.append(Same(None))  # household_id
         cells = self.tally.cells(
             found["grid_code"],
             stored_residence,
@@ -1081,7 +1086,9 @@ class _Writer:
 
     def _insert(self, prepared: Prepared, passed: set[int]) -> None:
         """Write the piece's new people (all its rows but ``passed``) and count them."""
-        rows, households, cells = prepared.rows, prepared.households, prepared.cells
+        vendor = connection.vendor
+        rows = bulkwrite.rows_of(prepared.rows, vendor)
+        households, cells = prepared.households, prepared.cells
         if passed:
             kept = [i for i in range(len(rows)) if i not in passed]
             rows, cells = [rows[i] for i in kept], cells[kept]
@@ -1091,7 +1098,7 @@ class _Writer:
         if households is not None:
             self.household_grids.update(seed[1] for seed in households if seed[0])
             ids = self._household_ids(households)
-            rows = bulkwrite.append_column(rows, ids, connection.vendor)
+            rows = bulkwrite.append_column(rows, ids, vendor)
         self.report.created += bulkwrite.write_encoded(Person._meta.db_table, INSERT_COLUMNS, rows)
         self.tally.add(cells)
 

@@ -179,11 +179,11 @@ class Person(Located):
         # equality, ordering and the per-grid counts. Keyed hashes and key ids are only
         # compared for equality: the byte-wise pattern class serves that too and builds
         # faster than a collation's. ``opclasses`` mean nothing to SQLite: plain indexes
-        # there, the same set as before.
+        # there. Names are searched for a part (icontains: no B-tree helps) and people are
+        # listed by (grid_code, name): no index on name alone.
         indexes = [
             models.Index(fields=["grid_code", "status"], name="person_grid_status"),
             models.Index(fields=["grid_code"], name="person_grid_prefix", opclasses=[PATTERN]),
-            models.Index(fields=["name"], name="person_name"),
             models.Index(fields=["birth_year"], name="person_birth_year"),
             # SQLite needs this one for look-ups by number: it cannot match them to the
             # partial unique index below (PostgreSQL can).
