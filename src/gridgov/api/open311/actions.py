@@ -40,6 +40,9 @@ MAX_ANSWER = 500  # a one-line answer (string); the report pages ask no more
 MAX_TEXT_ANSWER = 2000
 MAX_URL = 500
 _CJK = re.compile(r"[\u3400-\u9fff]")
+# Control characters other than line breaks and tabs: no report needs them, and
+# PostgreSQL refuses NUL in text outright.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # report_case's field → the Open311 field the client sent.
 _FIELD_NAMES = {
@@ -102,6 +105,20 @@ class Place:
 
 def _invalid(name: str, reason: str) -> InvalidInput:
     return InvalidInput(f"{name}: {reason}", fields={name: reason})
+
+
+def _check_text(submission: Submission) -> None:
+    """Refuse control characters in any text field or answer, naming the fields."""
+    texts = {name: getattr(submission, name) for name in TEXT_FIELDS}
+    for code, values in submission.attributes.items():
+        texts[f"attribute[{code}]"] = "".join(values)
+    bad = {
+        name: _("contains control characters")
+        for name, text in texts.items()
+        if _CONTROL.search(text)
+    }
+    if bad:
+        raise InvalidInput(_("Some fields contain control characters."), fields=bad)
 
 
 # --- who posts ----------------------------------------------------------------------------
@@ -304,6 +321,7 @@ def submit_service_request(
     return it. ``jurisdiction`` is the city code the request named (the place must lie
     in it)."""
     _require_reporter(actor)
+    _check_text(submission)
     code = submission.service_code.strip()
     if not code:
         raise _invalid("service_code", _("required"))

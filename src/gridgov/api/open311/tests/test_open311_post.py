@@ -301,6 +301,8 @@ def test_address_string_naming_the_grid_places_the_report(
         ({"phone": "12345"}, {"phone"}),
         ({"first_name": "名" * 30, "last_name": "姓" * 30}, {"first_name/last_name"}),
         ({"media_url": "javascript:alert(1)"}, {"media_url"}),
+        ({"description": "井盖\x00丢失", "first_name": "\x1b"}, {"description", "first_name"}),
+        ({"attribute[x]": "a\x07"}, {"attribute[x]"}),
     ],
 )
 def test_bad_input_is_400_naming_the_field(

@@ -425,3 +425,13 @@ def test_a_case_at_every_stage_is_listed_with_a_status(client: Client, world: Wo
     for stage, case in cases.items():
         expected = "closed" if stage == Stage.CLOSED else "open"
         assert items[case.number]["status"] == expected
+
+
+def test_characters_xml_cannot_carry_are_dropped_from_xml_only(
+    client: Client, world: World
+) -> None:
+    case = citizen_report(world, description="井盖\x07丢失\x1b")
+    root = parse_xml(client.get(f"{BASE}/requests/{case.number}.xml"))
+    assert root.findtext("request/description") == "井盖丢失"
+    (item,) = client.get(f"{BASE}/requests/{case.number}.json").json()
+    assert item["description"] == "井盖\x07丢失\x1b"
