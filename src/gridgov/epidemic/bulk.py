@@ -21,6 +21,10 @@ def _chunk_size(width: int) -> int:
     return max(1, min(1000, limit // max(1, width)))
 
 
+def _column(meta: Any, name: str) -> str:
+    return str(meta.get_field(name).column)
+
+
 def insert_returning(
     model: type[models.Model],
     rows: Sequence[dict[str, Any]],
@@ -40,9 +44,9 @@ def insert_returning(
     fields = [meta.get_field(name) for name in names]
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)  # type: ignore[union-attr]
-    conflict_columns = ", ".join(quote(meta.get_field(n).column) for n in conflict)  # type: ignore[union-attr]
-    returned = ", ".join(quote(meta.get_field(n).column) for n in returning)  # type: ignore[union-attr]
+    columns = ", ".join(quote(_column(meta, name)) for name in names)
+    conflict_columns = ", ".join(quote(_column(meta, name)) for name in conflict)
+    returned = ", ".join(quote(_column(meta, name)) for name in returning)
     placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
     clause = on_conflict.format(table=table)
     found: list[tuple[Any, ...]] = []

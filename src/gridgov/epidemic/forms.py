@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +55,7 @@ class RiskAreaForm(forms.Form):
     def __init__(self, *args: Any, issuers: list[tuple[str, str]] | None = None, **kw: Any):
         super().__init__(*args, **kw)
         if issuers and len(issuers) > 1:
-            self.fields["region_code"].choices = issuers
+            cast(forms.ChoiceField, self.fields["region_code"]).choices = issuers
         else:
             del self.fields["region_code"]
 

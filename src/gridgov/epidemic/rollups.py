@@ -127,7 +127,7 @@ def count_declarations() -> dict[DayKey, Counter[str]]:
     counts: dict[DayKey, Counter[str]] = defaultdict(Counter)
     declarations = (
         HealthDeclaration.objects.values_list("grid_code", "date", "declared_by")
-        .annotate(n=Count("pk"), abnormal=Count("pk", filter=Q(abnormal=True)))
+        .annotate(n=Count("pk"), marked=Count("pk", filter=Q(abnormal=True)))
         .order_by()
     )
     for grid, day, by, n, abnormal in declarations:
@@ -137,7 +137,7 @@ def count_declarations() -> dict[DayKey, Counter[str]]:
         counts[key][BY + by] += n
     days = (
         DeclarationDay.objects.values_list("grid_code", "date")
-        .annotate(n=Count("pk"), abnormal=Count("pk", filter=Q(abnormal_declarations__gt=0)))
+        .annotate(n=Count("pk"), sick=Count("pk", filter=Q(abnormal_declarations__gt=0)))
         .order_by()
     )
     for grid, day, n, abnormal in days:

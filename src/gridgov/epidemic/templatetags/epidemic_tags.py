@@ -32,8 +32,12 @@ SECTIONS = (
     (_("Rules"), "epidemic:settings", may_change_rules),
 )
 
-COLOUR_TONES = {Colour.GREEN: "green", Colour.YELLOW: "yellow", Colour.RED: "red"}
-RISK_TONES = {RiskLevel.LOW: "info", RiskLevel.MEDIUM: "yellow", RiskLevel.HIGH: "red"}
+COLOUR_TONES: dict[str, str] = {Colour.GREEN: "green", Colour.YELLOW: "yellow", Colour.RED: "red"}
+RISK_TONES: dict[str, str] = {
+    RiskLevel.LOW: "info",
+    RiskLevel.MEDIUM: "yellow",
+    RiskLevel.HIGH: "red",
+}
 
 
 @register.inclusion_tag("epidemic/includes/sections.html", takes_context=True)

@@ -19,7 +19,7 @@ BASE = "/api/v1/epidemic"
 
 
 def post(client: Any, url: str, body: Any) -> Any:
-    return client.post(url, body, content_type="application/json")
+    return client.post(url, body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
 
 
 def test_a_declaration_sent_twice_answers_201_then_200_and_counts_once(epi: Epi) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +13,7 @@ from gridgov.accounts.viewutils import add_domain_error
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 
 
-def attempt(form: forms.Form, call: Callable[[], Any]) -> tuple[Any, int]:
+def attempt(form: forms.BaseForm, call: Callable[[], Any]) -> tuple[Any, int]:
     """Call an action: (its result, 200), or — refused for its input or a conflict — the
     message put on the form and (None, the refusal's status). NotFound and
     PermissionDenied pass through to ``domain_errors`` (404, 403)."""
@@ -22,11 +22,11 @@ def attempt(form: forms.Form, call: Callable[[], Any]) -> tuple[Any, int]:
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:
-        add_domain_error(form, exc)
+        add_domain_error(cast(forms.Form, form), exc)
         return None, exc.status
 
 
-def form_status(form: forms.Form, status: int) -> int:
+def form_status(form: forms.BaseForm, status: int) -> int:
     """A form shown again: the action's refusal status, else 422 for the form's own errors."""
     if status != 200:
         return status

@@ -141,7 +141,7 @@ def _row(
     person = queries.declaration_sheet(request.user, grid_code, day).filter(pk=person_id).first()
     if person is None:
         raise NotFound()
-    person.form = form if form is not None else _person_form(person)
+    person.form = form if form is not None else _person_form(person)  # type: ignore[attr-defined]
     return page(
         request,
         "includes/sheet_row.html",
