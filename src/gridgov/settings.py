@@ -182,6 +182,12 @@ GRIDGOV_CASE_DUPLICATE_METRES = float(os.environ.get("GRIDGOV_CASE_DUPLICATE_MET
 GRIDGOV_ATTACHMENT_MAX_MB = float(os.environ.get("GRIDGOV_ATTACHMENT_MAX_MB", "10"))
 # Reports the public page accepts from one client address per hour (a throttle, not a quota).
 GRIDGOV_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("GRIDGOV_PUBLIC_REPORTS_PER_HOUR", "10"))
+# The public health declaration page's identity check: attempts per client address and
+# per ID number in an hour (epidemic.views.public).
+GRIDGOV_EPIDEMIC_IDENTIFY_PER_HOUR = int(os.environ.get("GRIDGOV_EPIDEMIC_IDENTIFY_PER_HOUR", "20"))
+GRIDGOV_EPIDEMIC_IDENTIFY_PER_IDENTITY = int(
+    os.environ.get("GRIDGOV_EPIDEMIC_IDENTIFY_PER_IDENTITY", "5")
+)
 # Photos and documents go to an S3-compatible store when a bucket is named (needs the
 # ``s3`` extra: pip install 'gridgov[s3]'); otherwise under MEDIA_ROOT. Never public: files
 # are served only through scoped views.
