@@ -200,6 +200,56 @@ def test_array_scores_equal_the_scores_one_by_one() -> None:
 
 
 @pytest.mark.django_db
+def test_supervisors_are_ranked_like_their_scores(territory: Any) -> None:
+    """The ranking made on arrays orders, ranks and grades exactly as supervisor_score."""
+    rng = random.Random(4)
+    counts = evaluation.Counts()
+    for person in range(1, 121):
+        valid, invalid, missed = rng.randint(0, 9), rng.randint(0, 3), rng.randint(0, 3)
+        verifications, checks = rng.randint(0, 5), rng.randint(0, 5)
+        if person % 10 == 0:  # nothing scored at all
+            valid = invalid = missed = verifications = checks = 0
+        counts.person(
+            "s",
+            person,
+            GRID,
+            TODAY,
+            reported=valid + invalid + 1,
+            valid=valid,
+            invalid=invalid,
+            missed=missed,
+            verifications=verifications,
+            verified_on_time=rng.randint(0, verifications),
+            checks=checks,
+            checked_on_time=rng.randint(0, checks),
+        )
+    evaluation.write_counts(counts)
+    period = queries.Period(TODAY.replace(day=1), TODAY)
+    result = queries.evaluate(SYSTEM, "4113", period, today=TODAY, supervisors_page_size=None)
+    ranked = result.supervisors.items
+    assert result.supervisors.count == len(ranked) == 120
+    expected = sorted(ranked, key=lambda r: (r.score is None, -(r.score or 0), int(r.key)))
+    assert [r.key for r in ranked] == [r.key for r in expected]
+    for item in ranked:
+        better = sum(
+            1
+            for r in ranked
+            if r.score is not None and item.score is not None and r.score > item.score
+        )
+        assert item.rank == (better + 1 if item.score is not None else None)
+    grades = {g: sum(1 for r in ranked if r.grade == g) for g in queries.GRADES}
+    assert result.supervisor_grades == grades and grades["A"] and grades["E"]
+    second = queries.evaluate(
+        SYSTEM, "4113", period, today=TODAY, supervisors_page=2, supervisors_page_size=50
+    )
+    assert [r.key for r in second.supervisors.items] == [r.key for r in ranked[50:100]]
+    beyond = queries.evaluate(
+        SYSTEM, "4113", period, today=TODAY, supervisors_page=9, supervisors_page_size=50
+    )
+    assert beyond.supervisors.items == [] and beyond.supervisors.count == 120
+
+
+@pytest.mark.django_db
 def test_changed_weights_change_the_scores(
     territory: Any, department: Department, make_user: Callable[..., User]
 ) -> None:
