@@ -181,10 +181,13 @@ def runs(
     return found
 
 
-def _runs_q(found: Iterable[tuple[str, dt.date, dt.date]]) -> Q:
+def _runs_q(found: Iterable[tuple[str, dt.date, dt.date]], rows: Q) -> Q:
+    """``rows`` in any of the runs. Each branch of the OR repeats every condition, so that
+    each is one range of the roll-ups' unique index (SQLite unions them; with the
+    conditions outside the OR it would only use the index's first column)."""
     q = Q(pk__in=[])
     for grain, first, last in found:
-        q |= Q(grain=grain, start__gte=first, start__lte=last)
+        q |= rows & Q(grain=grain, start__gte=first, start__lte=last)
     return q
 
 
@@ -218,10 +221,14 @@ def _where(
     period: Period,
     today: dt.date,
     grains: Sequence[str] = rollups.ALL_GRAINS,
+    **fixed: Any,
 ) -> tuple[Q, int]:
+    """The rows under ``code`` at the level answering ``length``-digit nodes, in the
+    period (and matching ``fixed`` column values); and that level."""
     level = _level_for(storage, length)
     allowed = [g for g in storage[level] if g in grains]
-    return _under(code, level) & _runs_q(runs(period, allowed, today)), level
+    rows = Q(**fixed) & _under(code, level)
+    return _runs_q(runs(period, allowed, today), rows), level
 
 
 def _sums(measures: Sequence[str]) -> dict[str, Sum]:
@@ -473,8 +480,8 @@ def _by_person(
     role: str, code: str, period: Period, today: dt.date, measures: Sequence[str]
 ) -> dict[int, dict[str, int]]:
     storage = rollups.PERSON_STORAGE[role]
-    where, _level = _where(storage, code, len(code), period, today)
-    rows = PersonCount.objects.filter(where, role=role)
+    where, _level = _where(storage, code, len(code), period, today, role=role)
+    rows = PersonCount.objects.filter(where)
     return dict(_grouped(rows, ["person_id"], measures))
 
 
@@ -553,8 +560,8 @@ def _supervisor_sums(code: str, period: Period, today: dt.date) -> np.ndarray:
     """One row per supervisor: person id, then SUPERVISOR_MEASURES (read with the cursor,
     straight into an array: a city has tens of thousands of grid workers)."""
     storage = rollups.PERSON_STORAGE[PersonRole.SUPERVISOR]
-    where, _level = _where(storage, code, len(code), period, today)
-    rows = PersonCount.objects.filter(where, role=PersonRole.SUPERVISOR)
+    where, _level = _where(storage, code, len(code), period, today, role=PersonRole.SUPERVISOR)
+    rows = PersonCount.objects.filter(where)
     grouped = rows.values_list("person_id").annotate(**_sums(SUPERVISOR_MEASURES)).order_by()
     sql, params = grouped.query.sql_with_params()
     with connection.cursor() as cursor:
