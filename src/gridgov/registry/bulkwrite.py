@@ -3,10 +3,10 @@
 - ``insert_rows``: ``COPY … FROM STDIN`` on PostgreSQL, one prepared ``executemany`` on
   SQLite — no model instances, no per-row SQL compilation (the ORM's ``bulk_create``
   spends more time building objects than the database spends storing them).
-- ``encode_rows`` / ``write_encoded``: the same, split in two so that the costly half runs
-  elsewhere — rows are encoded for the database a column at a time (PostgreSQL: lines of
-  COPY's text format; SQLite: parameter tuples), in the importer's worker processes, and
-  the importing process only writes them.
+- ``encode`` / ``write``: the same, split in two so that the costly half runs elsewhere —
+  rows are encoded for the database a column at a time (PostgreSQL: lines of COPY's text
+  format; SQLite: columns, constant ones apart), in the importer's worker processes, and
+  the importing process only picks the rows to keep and writes them.
 - ``DeferredIndexes``: for a load that is large next to the table, drop the table's
   secondary indexes and build them again at the end. Building an index from sorted keys
   costs a fraction of keeping it up to date row by row when the keys arrive in random
@@ -99,60 +99,96 @@ def copy_column(values: Sequence[Any]) -> list[str]:
 
 
 class Same(NamedTuple):
-    """A column holding ``value`` in every row (sent once, not once per row)."""
+    """A column holding ``value`` in every row (sent and written once, not once per row)."""
 
     value: Any
 
 
-def encode_rows(columns: Sequence[Sequence[Any] | Same], vendor: str) -> Any:
-    """Rows given as columns of plain values (str, int, float, bytes, date, None), encoded
-    for ``vendor``'s database: PostgreSQL, lines of COPY text; SQLite, the columns as they
-    are (lists pickle faster between processes than as many tuples). ``rows_of`` gives the
-    rows to write."""
+class Encoded(NamedTuple):
+    """Rows encoded for one database by ``encode`` (in a worker process), for ``write``."""
+
+    vendor: str
+    names: tuple[str, ...]  # the columns of ``values``, in order
+    values: Any  # PostgreSQL: lines of COPY text; SQLite: one list of values per column
+    constants: tuple[tuple[str, Any], ...]  # SQLite: (column, value) written as SQL literals
+    size: int  # rows
+
+
+def encode(names: Sequence[str], columns: Sequence[Sequence[Any] | Same], vendor: str) -> Encoded:
+    """Rows given as columns of plain values (str, int, float, bytes, date, None; ``Same``
+    for a column with one value), encoded for ``vendor``'s database: PostgreSQL, lines of
+    COPY text; SQLite, the columns themselves (lists pickle faster between processes than
+    as many tuples), constant ones apart."""
     n = next(len(c) for c in columns if not isinstance(c, Same))
     if vendor == POSTGRES:
         fields = [
-            _full(Same(copy_column([c.value])[0]) if isinstance(c, Same) else copy_column(c), n)
+            itertools.repeat(copy_column([c.value])[0], n)
+            if isinstance(c, Same)
+            else copy_column(c)
             for c in columns
         ]
-        return list(map("\t".join, zip(*fields, strict=True)))
-    return (n, list(columns))
+        lines = list(map("\t".join, zip(*fields, strict=True)))
+        return Encoded(vendor, tuple(names), lines, (), n)
+    pairs = list(zip(names, columns, strict=True))
+    varying = [(name, c) for name, c in pairs if not isinstance(c, Same)]
+    constants = tuple((name, c.value) for name, c in pairs if isinstance(c, Same))
+    return Encoded(vendor, tuple(n for n, _ in varying), [c for _, c in varying], constants, n)
 
 
-def rows_of(encoded: Any, vendor: str) -> list[Any]:
-    """The rows of ``encode_rows``, for ``write_encoded`` (COPY lines or parameter tuples)."""
-    if vendor == POSTGRES:
-        return encoded
-    n, columns = encoded
-    return list(zip(*(_full(c, n) for c in columns), strict=True))
+def _copy_fields(column: Sequence[Any] | Same, n: int) -> Iterable[str]:
+    if isinstance(column, Same):
+        return itertools.repeat(copy_column([column.value])[0], n)
+    return copy_column(column)
 
 
-def _full(column: Sequence[Any] | Same, n: int) -> Iterable[Any]:
-    """A column's ``n`` values (a ``Same`` repeated)."""
-    return itertools.repeat(column.value, n) if isinstance(column, Same) else column
-
-
-def append_column(rows: Sequence[Any], values: Sequence[Any], vendor: str) -> list[Any]:
-    """Encoded rows with one more column at the end."""
-    if vendor == POSTGRES:
-        return [f"{row}\t{field}" for row, field in zip(rows, copy_column(values), strict=True)]
-    return [(*row, value) for row, value in zip(rows, values, strict=True)]
-
-
-def write_encoded(table: str, columns: Sequence[str], rows: Sequence[Any]) -> int:
-    """Insert rows made by ``encode_rows`` for this connection's database."""
+def write(
+    table: str,
+    encoded: Encoded,
+    *,
+    keep: Sequence[int] | None = None,
+    extra: tuple[str, Sequence[Any]] | None = None,
+) -> int:
+    """Insert encoded rows — only those at the positions ``keep`` when given — with an
+    ``extra`` column (name, a value per written row) after the others. SQLite takes the
+    constant columns as literals of the statement, not as parameters of every row."""
+    assert encoded.vendor == connection.vendor
+    postgres = encoded.vendor == POSTGRES
+    rows: list[Any] = encoded.values if postgres else list(zip(*encoded.values, strict=True))
+    if keep is not None:
+        rows = [rows[i] for i in keep]
+    names = encoded.names
+    if extra is not None:
+        names += (extra[0],)
+        if postgres:
+            rows = [f"{r}\t{f}" for r, f in zip(rows, copy_column(extra[1]), strict=True)]
+        else:
+            rows = [(*r, value) for r, value in zip(rows, extra[1], strict=True)]
     if not rows:
         return 0
-    names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
-        if connection.vendor == POSTGRES:
-            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+        if postgres:
+            columns = ", ".join(map(quote, names))
+            with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
                 copy.write("\n".join(rows))
                 copy.write("\n")
         else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)  # noqa: S608
+            columns = ", ".join(map(quote, (*names, *(name for name, _ in encoded.constants))))
+            values = ", ".join(["%s"] * len(names) + [_literal(v) for _, v in encoded.constants])
+            cursor.executemany(f"INSERT INTO {quote(table)} ({columns}) VALUES ({values})", rows)  # noqa: S608
     return len(rows)
+
+
+def _literal(value: Any) -> str:
+    """An SQL literal of a plain value (for SQLite's constant columns)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, bytes):
+        return f"X'{value.hex()}'"
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def max_params() -> int:

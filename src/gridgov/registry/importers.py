@@ -269,7 +269,7 @@ class Prepared(NamedTuple):
     hashes: list[str]
     older: list[tuple[str, ...]] | None
     cells: np.ndarray  # Tally.cells
-    rows: list[Any]  # bulkwrite.encode_rows
+    rows: bulkwrite.Encoded
     households: list[HouseholdSeed] | None  # when the piece names households (户号)
     values: list[tuple[Any, ...]] | None  # VALUE_COLUMNS, in update mode
     errors: list[RowError]
@@ -601,6 +601,7 @@ class RowPreparer:
         ]
         insert += [Same(None), Same(1), Same(self.stamp), Same(self.stamp)]  # status_date …
         households: list[HouseholdSeed] | None = None
+        names: tuple[str, ...] = INSERT_COLUMNS
         if any(found["household_no"]):
             households = list(
                 zip(
@@ -612,6 +613,7 @@ class RowPreparer:
                     strict=True,
                 )
             )
+            names = INSERT_COLUMNS[:-1]  # the writer adds household_id
         else:
             insert.append(Same(None))  # household_id
         cells = self.tally.cells(
@@ -631,7 +633,7 @@ class RowPreparer:
             if self.rotating
             else None,
             cells=cells,
-            rows=bulkwrite.encode_rows(insert, self.vendor),
+            rows=bulkwrite.encode(names, insert, self.vendor),
             households=households,
             values=list(zip(*values, strict=True)) if self.mode == "update" else None,
             errors=errors,
@@ -1086,20 +1088,17 @@ class _Writer:
 
     def _insert(self, prepared: Prepared, passed: set[int]) -> None:
         """Write the piece's new people (all its rows but ``passed``) and count them."""
-        vendor = connection.vendor
-        rows = bulkwrite.rows_of(prepared.rows, vendor)
-        households, cells = prepared.households, prepared.cells
+        households, cells, keep = prepared.households, prepared.cells, None
         if passed:
-            kept = [i for i in range(len(rows)) if i not in passed]
-            rows, cells = [rows[i] for i in kept], cells[kept]
-            households = [households[i] for i in kept] if households is not None else None
-        if not rows:
-            return
+            keep = [i for i in range(prepared.rows.size) if i not in passed]
+            cells = cells[keep]
+            households = [households[i] for i in keep] if households is not None else None
+        extra = None
         if households is not None:
             self.household_grids.update(seed[1] for seed in households if seed[0])
-            ids = self._household_ids(households)
-            rows = bulkwrite.append_column(rows, ids, vendor)
-        self.report.created += bulkwrite.write_encoded(Person._meta.db_table, INSERT_COLUMNS, rows)
+            extra = ("household_id", self._household_ids(households))
+        table = Person._meta.db_table
+        self.report.created += bulkwrite.write(table, prepared.rows, keep=keep, extra=extra)
         self.tally.add(cells)
 
     def _household_ids(self, seeds: list[HouseholdSeed]) -> list[int | None]:

@@ -204,6 +204,14 @@ def test_copy_fields_escape_what_copy_text_needs():
     ]
     assert bulkwrite.copy_column([1, None, 2.5]) == ["1", "\\N", "2.5"]
     assert bulkwrite.copy_column([b"\x00\xff", None]) == ["\\\\x00ff", "\\N"]
+    # SQLite's constant columns are written as literals.
+    assert [bulkwrite._literal(v) for v in (None, 1, 2.5, "O'Brien", b"\x01")] == [
+        "NULL",
+        "1",
+        "2.5",
+        "'O''Brien'",
+        "X'01'",
+    ]
 
 
 def test_text_with_backslashes_and_quotes_is_stored_as_given(territory, keyring):  # noqa: F811
