@@ -42,20 +42,6 @@ from typing import Any
 TARGET_ROWS_PER_SECOND = 50_000
 TARGET_FLOOR_RATIO = 3.0
 TARGET_PEAK_MB = 2048
-HEADERS = [
-    "姓名",
-    "性别",
-    "出生日期",
-    "公民身份号码",
-    "联系电话",
-    "民族",
-    "户籍地代码",
-    "居住类型",
-    "现住址",
-    "网格编码",
-    "经度",
-    "纬度",
-]
 
 
 def parse_args() -> argparse.Namespace:
@@ -92,125 +78,12 @@ def ensure_city(seed: int) -> None:
 # --- the synthetic residents --------------------------------------------------------------
 
 
-class Pools:
-    """Everything rows are drawn from, loaded or generated once (Faker is slow per call)."""
-
-    def __init__(self, seed: int) -> None:
-        import numpy as np
-        import shapely
-        from faker import Faker
-
-        from gridgov.territory.geometry import shape_from_geojson
-        from gridgov.territory.models import Region
-
-        self.rng = np.random.default_rng(seed)
-        fake = Faker("zh_CN")
-        fake.seed_instance(seed)
-        self.surnames = sorted({fake.last_name() for _ in range(3000)})
-        self.given = sorted({fake.first_name() for _ in range(6000)})
-        names = dict(Region.objects.filter(level__lte=5).values_list("code", "name"))
-        self.counties = sorted(c for c in names if len(c) == 6)
-        streets = sorted({fake.street_name() for _ in range(3000)})
-        grids = list(Region.objects.grids().exclude(geometry=None).values_list("code", "geometry"))
-        self.grid_codes = [code for code, _ in grids]
-        self.geoms = np.array([shape_from_geojson(g) for _, g in grids], dtype=object)
-        shapely.prepare(self.geoms)
-        self.bounds = shapely.bounds(self.geoms)
-        # An address per grid's community: county + township + community names, a street.
-        self.places = [names[c[:6]] + names[c[:9]] + names[c[:12]] for c in self.grid_codes]
-        self.streets = streets
-
-
-def points_in_grids(pools: Pools, picks: Any) -> tuple[Any, Any]:
-    """A uniform point inside each picked grid (rejection sampling in its bounding box)."""
-    import numpy as np
-    import shapely
-
-    lons = np.empty(len(picks))
-    lats = np.empty(len(picks))
-    todo = np.arange(len(picks))
-    while len(todo):
-        box = pools.bounds[picks[todo]]
-        x = pools.rng.uniform(box[:, 0], box[:, 2])
-        y = pools.rng.uniform(box[:, 1], box[:, 3])
-        inside = shapely.contains_xy(pools.geoms[picks[todo]], x, y)
-        lons[todo[inside]], lats[todo[inside]] = x[inside], y[inside]
-        todo = todo[~inside]
-    return lons, lats
-
-
 def write_people(path: Path, rows: int, seed: int) -> dict[str, int]:
-    """The CSV of synthetic residents, written in blocks of 100,000 rows."""
-    import datetime as dt
+    """The CSV of synthetic residents (``gridgov.demo.residents``, with planted faults)."""
+    from gridgov.demo.residents import write_people as write
 
-    import numpy as np
-
-    from gridgov.registry.identity import check_char
-
-    pools = Pools(seed)
-    rng = pools.rng
-    planted = {"duplicates": 0, "invalid": 0}
-    first_ids: list[str] = []
     started = time.perf_counter()
-    with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(HEADERS)
-        for start in range(0, rows, 100_000):
-            n = min(100_000, rows - start)
-            picks = rng.integers(len(pools.grid_codes), size=n)
-            lons, lats = points_in_grids(pools, picks)
-            days = rng.integers(0, (dt.date(2023, 12, 31) - dt.date(1930, 1, 1)).days, size=n)
-            male = rng.random(n) < 0.51
-            seqs = rng.integers(0, 500, size=n) * 2 + male
-            counties = rng.integers(len(pools.counties), size=n)
-            kinds = rng.random(n)
-            residence = np.where(kinds < 0.80, "户籍", np.where(kinds < 0.98, "流动", "境外"))
-            with_code = rng.random(n) < 0.5
-            flaw = rng.random(n)
-            for i in range(n):
-                born = dt.date(1930, 1, 1) + dt.timedelta(days=int(days[i]))
-                first17 = f"{pools.counties[counties[i]]}{born:%Y%m%d}{seqs[i]:03d}"
-                id_number = first17 + check_char(first17)
-                grid = pools.grid_codes[picks[i]]
-                sex = "男" if male[i] else "女"
-                phone = f"1{rng.integers(3, 10)}{rng.integers(0, 10**9):09d}"
-                if flaw[i] < 0.02 and first_ids:  # the same person twice
-                    id_number = first_ids[rng.integers(len(first_ids))]
-                    planted["duplicates"] += 1
-                elif flaw[i] < 0.03:  # one problem: checksum, sex, phone or grid
-                    planted["invalid"] += 1
-                    problem = int(flaw[i] * 10_000) % 4
-                    if problem == 0:
-                        id_number = first17 + ("0" if id_number[-1] != "0" else "1")
-                    elif problem == 1:
-                        sex = "女" if male[i] else "男"
-                    elif problem == 2:
-                        phone = phone[:7]
-                    else:
-                        grid, with_code[i] = grid[:12] + "999", True
-                elif len(first_ids) < 50_000:
-                    first_ids.append(id_number)
-                name = (
-                    pools.surnames[rng.integers(len(pools.surnames))]
-                    + pools.given[rng.integers(len(pools.given))]
-                )
-                street = pools.streets[rng.integers(len(pools.streets))]
-                writer.writerow(
-                    [
-                        name,
-                        sex,
-                        born.isoformat(),
-                        id_number,
-                        phone,
-                        "汉族" if flaw[i] > 0.05 else "回族",
-                        id_number[:6],
-                        residence[i],
-                        f"{pools.places[picks[i]]}{street}{rng.integers(1, 300)}号",
-                        grid if with_code[i] else "",
-                        f"{lons[i]:.6f}",
-                        f"{lats[i]:.6f}",
-                    ]
-                )
+    planted = write(path, rows, seed, faults=True)
     print(
         f"  wrote {rows:,} rows to {path} in {time.perf_counter() - started:.1f} s "
         f"({path.stat().st_size / 1e6:,.0f} MB; planted {planted})",
@@ -259,21 +132,60 @@ def clear_registry() -> None:
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(Person._meta.db_table)}")
 
 
-def run_ours(path: Path, profile: str) -> tuple[Any, float]:
+class CpuClock:
+    """CPU seconds spent by this process, its finished children (the import's worker
+    processes) and, on PostgreSQL, the server process of this connection — a measure that
+    other programs on the machine change far less than the wall clock."""
+
+    def __init__(self) -> None:
+        self.start = self.read()
+
+    @staticmethod
+    def read() -> tuple[float, float, float]:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (
+            own.ru_utime + own.ru_stime,
+            children.ru_utime + children.ru_stime,
+            _server_cpu(),
+        )
+
+    def spent(self) -> tuple[float, float, float]:
+        return tuple(b - a for a, b in zip(self.start, self.read(), strict=True))  # type: ignore[return-value]
+
+
+def _server_cpu() -> float:
+    """CPU seconds of this connection's PostgreSQL server process (0 elsewhere)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # another machine, or no /proc
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_ours(path: Path, profile: str) -> tuple[Any, float, tuple[float, float, float]]:
     from gridgov.core.system import SYSTEM
     from gridgov.registry import importers
 
     options = importers.ImportOptions(policy="skip_invalid")
+    clock = CpuClock()
     started = time.perf_counter()
     if profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU time: steady on a busy machine
         report = profiler.runcall(importers.import_people, path, actor=SYSTEM, options=options)
         profiler.dump_stats(profile)
     else:
         report = importers.import_people(path, actor=SYSTEM, options=options)
-    return report, time.perf_counter() - started
+    return report, time.perf_counter() - started, clock.spent()
 
 
 class _Rollback(Exception):
@@ -353,6 +265,8 @@ FLOOR_INDEXED = ("c0", "c3", "c4", "c9")  # name, ID number, phone, grid code
 def run_floor(path: Path) -> tuple[int, float, float]:
     """(rows, seconds to load, seconds to build the indexes) into a scratch table."""
     from django.db import connection, transaction
+
+    from gridgov.demo.residents import HEADERS
 
     columns = [f"c{i}" for i in range(len(HEADERS))]
     table = connection.ops.quote_name(FLOOR_TABLE)
@@ -472,7 +386,7 @@ def main() -> int:
         floor_rate = floor_rows / (load_s + index_s)
 
     print("Ours: importing the whole file …", flush=True)
-    report, ours_s = run_ours(path, args.profile)
+    report, ours_s, cpu = run_ours(path, args.profile)
     ours_rate = report.read / ours_s
     stored = Person.objects.count()
     own_mb, child_mb = peak_mb()
@@ -493,6 +407,13 @@ def main() -> int:
     line("ours: seconds", f"{ours_s:.2f}")
     line("ours: phases (s)", ", ".join(f"{k} {v:.1f}" for k, v in report.timings.items()))
     line("ours: rows/s", f"{ours_rate:,.0f}")
+    per_row = [f"{seconds / report.read * 1e6:.1f}" for seconds in cpu]
+    line(
+        "ours: CPU",
+        f"importing process {cpu[0]:.1f} s, workers {cpu[1]:.1f} s"
+        + (f", database server {cpu[2]:.1f} s" if cpu[2] else "")
+        + f" ({' / '.join(per_row[: 3 if cpu[2] else 2])} µs a row)",
+    )
     if baseline_rate:
         line("baseline: rows/s", f"{baseline_rate:,.0f} (per-row create, {args.sample:,} rows)")
         line("ratio ours/baseline", f"{ours_rate / baseline_rate:,.1f}×")
