@@ -64,6 +64,7 @@ from gridgov.cases.queries import catalogue as catalogue_queries
 from gridgov.cases.queries import workflow as queries
 from gridgov.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gridgov.core.system import SystemActor
+from gridgov.core.text import has_control_characters
 from gridgov.inbox import actions as inbox
 from gridgov.inbox.models import MessageKind
 from gridgov.registry import identity
@@ -122,11 +123,15 @@ def _one_of(values: Iterable[str]) -> str:
 
 
 def _text(value: Any, field: str, max_length: int, *, required: bool = False) -> str:
+    """Free text as typed, trimmed: within ``max_length``, without control characters
+    (line breaks and tabs are text; PostgreSQL refuses a NUL outright)."""
     text = str(value if value is not None else "").strip()
     if required and not text:
         raise _fail(field, _("required"))
     if len(text) > max_length:
         raise _fail(field, _("longer than %(n)d characters") % {"n": max_length})
+    if has_control_characters(text):
+        raise _fail(field, _("contains control characters"))
     return text
 
 
@@ -495,11 +500,14 @@ def _component(value: Any) -> Component | None:
     if isinstance(value, Component):
         return value
     text = str(value).strip()
+    # A row id, or the 16-digit component ID.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise _fail("component", _("no component has this ID"))
     rows = Component.objects.select_related("case_class")
     found = (
         rows.filter(component_id=text).first()
         if len(text) == 16
-        else rows.filter(pk=_whole(text, "component")).first()
+        else rows.filter(pk=int(text)).first()
     )
     if found is None:
         raise _fail("component", _("no component has this ID"))
@@ -508,27 +516,63 @@ def _component(value: Any) -> Component | None:
     return found
 
 
+MAX_ANSWER = 2000  # a text answer may be as long as a description
+_PLAIN = str | int | float | bool
+
+
 def _attributes(value: Any, case_class: CaseClass | None) -> dict[str, Any]:
-    """Answers to the class's report attributes: a flat mapping of scalars; the class's
-    required questions answered and list answers among its values."""
+    """Answers to the class's report attributes ({code: answer}), each checked against
+    its question (``_answer``); the class's required questions answered. Errors name
+    ``attributes.<code>``."""
     answers = value or {}
-    if not isinstance(answers, dict) or not all(
-        isinstance(v, str | int | float | bool) or v is None for v in answers.values()
-    ):
-        raise _fail("attributes", _("give answers as names and plain values"))
-    answers = {str(k)[:50]: v for k, v in answers.items() if v not in (None, "")}
+    if not isinstance(answers, dict):
+        raise _fail("attributes", _("give answers as names and values"))
+    asked = (case_class.attributes if case_class else None) or []
+    questions = {str(q.get("code", "")): q for q in asked}
+    kept: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for question in (case_class.attributes if case_class else None) or []:
-        code = str(question.get("code", ""))
-        answer = answers.get(code)
-        keys = [str(v.get("key")) for v in question.get("values") or []]
-        if answer is None and question.get("required"):
-            errors[f"attributes.{code}"] = _("required")
-        elif answer is not None and keys and str(answer) not in keys:
-            errors[f"attributes.{code}"] = _("must be one of: %(keys)s") % {"keys": ", ".join(keys)}
+    for key, raw in answers.items():
+        code = str(key)[:50]
+        try:
+            answer = _answer(raw, questions.get(code))
+        except ValueError as exc:
+            errors[f"attributes.{code}"] = str(exc)
+            continue
+        if answer is not None:
+            kept[code] = answer
+    for code, question in questions.items():
+        if question.get("required") and code not in kept:
+            errors.setdefault(f"attributes.{code}", _("required"))
     if errors:
         raise InvalidInput(_("Some answers about the problem are missing or wrong."), fields=errors)
-    return answers
+    return kept
+
+
+def _answer(raw: Any, question: dict[str, Any] | None) -> Any:
+    """One answer as the case keeps it, None when there is none: a plain value, or for a
+    multiple-choice question ("multivaluelist") a list of its keys, each given once and
+    in the order chosen. ValueError (the reason) when it is not a fitting answer."""
+    spec = question or {}
+    multiple = spec.get("datatype") == "multivaluelist"
+    values = list(raw) if isinstance(raw, list | tuple) else [raw]
+    values = [v for v in values if v not in (None, "")]
+    if not values:
+        return None
+    if not all(isinstance(v, _PLAIN) for v in values):
+        raise ValueError(_("give a plain value"))
+    if len(values) > 1 and not multiple:
+        raise ValueError(_("give one value"))
+    for text in (v for v in values if isinstance(v, str)):
+        if len(text) > MAX_ANSWER:
+            raise ValueError(_("longer than %(n)d characters") % {"n": MAX_ANSWER})
+        if has_control_characters(text):
+            raise ValueError(_("contains control characters"))
+    keys = [str(v.get("key")) for v in spec.get("values") or []]
+    if keys and any(str(v) not in keys for v in values):
+        raise ValueError(_one_of(keys))
+    if multiple and isinstance(raw, list | tuple):
+        return list(dict.fromkeys(values))
+    return values[0]
 
 
 def _reporter_phone(raw: Any) -> str:

@@ -206,6 +206,9 @@ class PublicCaseOut(Schema):
 
 # --- schemas: moves -----------------------------------------------------------------------
 
+Plain = str | int | float | bool
+Answer = Plain | list[Plain]
+
 
 class ReportIn(Schema):
     source: SourceName = Field("api", description="Where the report came from")  # type: ignore[valid-type]
@@ -216,8 +219,10 @@ class ReportIn(Schema):
     address: str = Field("", max_length=200)
     case_class: int | None = Field(None, ge=1, le=MAX_PK, description="A minor class's id")
     component: str | None = Field(None, max_length=20, description="Its id or 16-digit ID")
-    attributes: dict[str, str | int | float | bool] = Field(
-        default_factory=dict, description="Answers to the class's report attributes"
+    attributes: dict[str, Answer] = Field(
+        default_factory=dict,
+        description="Answers to the class's report attributes: a value, or a list of keys "
+        "for a multiple-choice (multivaluelist) question",
     )
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=30)
@@ -432,9 +437,19 @@ _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 def _form_data(request: HttpRequest) -> dict[str, Any]:
     """A form's fields as a body: empty ones left out, ``attributes`` as JSON text or as
-    Open311-style ``attribute[code]`` fields."""
-    data: dict[str, Any] = {k: v for k, v in request.POST.items() if v != ""}
-    answers = {k[10:-1]: data.pop(k) for k in list(data) if k.startswith("attribute[")}
+    Open311-style fields — ``attribute[code]``, and for several values of a multiple
+    choice the field repeated or ``attribute[code][]``."""
+    data: dict[str, Any] = {}
+    answers: dict[str, Any] = {}
+    for name, values in request.POST.lists():
+        given = [v for v in values if v != ""]
+        if not given:
+            continue
+        if name.startswith("attribute["):
+            code = name.removesuffix("[]")[10:-1]
+            answers[code] = given if len(given) > 1 or name.endswith("[]") else given[0]
+        else:
+            data[name] = given[-1]
     if isinstance(data.get("attributes"), str):
         try:
             data["attributes"] = json.loads(data["attributes"])

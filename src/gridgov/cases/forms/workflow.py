@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from gridgov.cases.models import CaseClass, Rating, Source, Stage, TimeUnit
+from gridgov.core.errors import DomainError, InvalidInput
+from gridgov.core.text import has_control_characters
 
 MAX_PHOTOS = 6
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
@@ -156,6 +158,22 @@ class ClassAttributesMixin:
             name = f"attr_{case_class.pk}_{spec.get('code')}"  # type: ignore[union-attr]
             if spec.get("required") and name in self.fields and not self.cleaned_data.get(name):
                 self.add_error(name, forms.Field.default_error_messages["required"])  # type: ignore[attr-defined]
+
+    def answer_errors_on_fields(self, exc: DomainError) -> DomainError:
+        """The action's refusal with its ``attributes.<code>`` errors renamed to this
+        form's question fields, so that each shows under its question."""
+        case_class = self.cleaned_data.get("case_class")
+        fields = exc.details.get("fields") if isinstance(exc, InvalidInput) else None
+        if case_class is None or not fields:
+            return exc
+        prefix = "attributes."
+        renamed = {
+            f"attr_{case_class.pk}_{name.removeprefix(prefix)}"
+            if name.startswith(prefix)
+            else name: reason
+            for name, reason in fields.items()
+        }
+        return InvalidInput(exc.message, fields=renamed)
 
     def attributes(self) -> dict[str, Any]:
         case_class = self.cleaned_data.get("case_class")
@@ -458,6 +476,12 @@ class CaseFilterForm(forms.Form):
 
     def more_used(self) -> bool:
         return any(self.data.get(name) for name in self.MORE)
+
+    def clean_q(self) -> str:
+        text = self.cleaned_data.get("q") or ""
+        if has_control_characters(text):
+            raise forms.ValidationError(_("Control characters are not allowed."))
+        return text
 
     def clean_territory(self) -> str:
         code = self.cleaned_data.get("territory") or ""

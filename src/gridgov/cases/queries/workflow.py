@@ -40,6 +40,7 @@ from gridgov.cases.models import (
     Stage,
 )
 from gridgov.core.errors import InvalidInput, NotFound, PermissionDenied
+from gridgov.core.text import has_control_characters
 
 VIEW = machine.VIEW
 _CACHE_ATTR = "_gridgov_case_grants"
@@ -212,6 +213,10 @@ def search_cases(
     territory code prefix; ``overdue`` past the current stage's clock."""
     cases = with_due(visible_cases(user))
     text = str(q or "").strip()
+    if has_control_characters(text):
+        raise InvalidInput(
+            _("The search is not valid."), fields={"q": _("contains control characters")}
+        )
     if text:
         if text.isdigit():
             cases = cases.filter(number__startswith=text)

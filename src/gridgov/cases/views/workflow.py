@@ -81,6 +81,8 @@ def _attempt(form: django_forms.Form, call: Callable[[], Any]) -> tuple[Any, int
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:
+        if isinstance(form, forms.ClassAttributesMixin):
+            exc = form.answer_errors_on_fields(exc)
         add_domain_error(form, exc)
         return None, exc.status
 

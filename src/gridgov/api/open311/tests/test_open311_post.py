@@ -370,11 +370,6 @@ def test_a_multivaluelist_takes_the_bracket_form(
     assert created(post(client, fields)).attributes["hazards"] == "traffic"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report_case keeps one plain value per answer: several values of a "
-    "multivaluelist are refused until the workflow accepts a list",
-)
 def test_a_multivaluelist_takes_several_values(
     client: Client, world: World, keys: Keys, service: CaseClass
 ) -> None:
