@@ -88,7 +88,7 @@ class DeclarationOut(Schema):
     client_key: str
 
 
-class FiguresOut(Schema):
+class EpidemicFiguresOut(Schema):
     code: str
     date: dt.date
     day: dict[str, int] = Field(description="The day's measures (declarations, declared, …)")
@@ -184,7 +184,7 @@ def list_declarations(
 
 @router.get(
     "/figures/{code}",
-    response={200: FiguresOut, **ERRORS},
+    response={200: EpidemicFiguresOut, **ERRORS},
     summary="A day's figures under a territory node, from the roll-ups (epidemic.aggregate)",
     url_name="epidemic_figures",
 )
