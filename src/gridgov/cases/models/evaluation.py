@@ -242,6 +242,13 @@ class PersonCount(models.Model):
                 name="one_person_count_per_key",
             ),
         ]
+        # A city's or county's ranking reads one period of every supervisor: by period
+        # first, it is one short range (by code first, every period of the node's codes).
+        indexes = [
+            models.Index(
+                fields=["role", "grain", "level", "start", "code"], name="person_count_period"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.role}{self.person_id} {self.grain} {self.start} {self.code}"
