@@ -407,7 +407,9 @@ def _dispatched_twice_now(case: Case) -> bool:
 
 def count_transition(case: Case, event: CaseEvent) -> None:
     """Add what this transition changes to the evaluation roll-ups (in the caller's
-    transaction, which holds the case's row lock)."""
+    transaction, which holds the case's row lock). A case written without the workflow
+    (an import, ``cases.history``) has no tally until ``rebuild_evaluation`` counts it;
+    its first transition then counts its facts, not its earlier steps."""
     tally = CaseTally.objects.filter(case_id=case.pk).first()
     before = _tally_facts(tally)
     step = _as_step(event)
