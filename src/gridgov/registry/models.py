@@ -176,11 +176,12 @@ class Person(Located):
         # text column a second, ``varchar_pattern_ops`` index on PostgreSQL (for LIKE):
         # only grid codes are searched by prefix (scope filters), so only they get the
         # pattern index (LIKE under any collation), beside (grid, status), which serves
-        # equality, ordering and the per-grid counts. Keyed hashes and key ids are only
-        # compared for equality: the byte-wise pattern class serves that too and builds
-        # faster than a collation's. ``opclasses`` mean nothing to SQLite: plain indexes
-        # there. Names are searched for a part (icontains: no B-tree helps) and people are
-        # listed by (grid_code, name): no index on name alone.
+        # equality, ordering and the per-grid counts. Keyed hashes are only compared for
+        # equality: the byte-wise pattern class serves that too and builds faster than a
+        # collation's. ``opclasses`` mean nothing to SQLite: plain indexes there. No index
+        # on name alone (names are searched for a part, icontains, which no B-tree serves;
+        # lists are ordered by grid and name) nor on key_id (only key rotation asks for it,
+        # counting rows under old keys: a scan, a few times per rotation run).
         indexes = [
             models.Index(fields=["grid_code", "status"], name="person_grid_status"),
             models.Index(fields=["grid_code"], name="person_grid_prefix", opclasses=[PATTERN]),
@@ -189,7 +190,6 @@ class Person(Located):
             # partial unique index below (PostgreSQL can).
             models.Index(fields=["id_number_hash"], name="person_id_hash", opclasses=[PATTERN]),
             models.Index(fields=["phone_hash"], name="person_phone_hash", opclasses=[PATTERN]),
-            models.Index(fields=["key_id"], name="person_key_id", opclasses=[PATTERN]),
         ]
         # One row per resident ID number (rule 7: two concurrent registrations of the same
         # person cannot both win); people without a number have an empty hash.
