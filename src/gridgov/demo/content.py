@@ -1,6 +1,6 @@
-"""What the demo city holds besides its territory and logins: departments and the
-responsibility list, a facility inventory and a year of case history — so every page
-has something to show on first start.
+"""What the demo city holds besides its territory and logins: residents, departments and
+the responsibility list, a facility inventory and a year of case history — so every
+page has something to show on first start.
 
 Each step is the owning domain's own seeding function, run once: a step whose data is
 already there adds nothing.
@@ -19,6 +19,8 @@ Progress = Callable[[str, int, int], None]
 # A year of cases spread over the detailed grids: enough for queues, maps and the
 # evaluation page to look like a working city, quick enough for a first start.
 HISTORY_CASES = 3000
+# About forty residents per detailed grid, imported through the real import path.
+RESIDENTS = 20000
 COMPONENTS_PER_GRID = 3
 
 
@@ -28,9 +30,14 @@ def seed_content(*, progress: Progress | None = None, seed: int = 0) -> dict[str
     from gridgov.cases.components_demo import seed_demo_components
     from gridgov.cases.history import seed_demo_history
     from gridgov.cases.models import Case
+    from gridgov.demo.residents import seed_residents
 
     report = progress or (lambda step, done, total: None)
     steps: list[tuple[str, Callable[[], int]]] = [
+        (
+            _("Residents"),
+            lambda: seed_residents(RESIDENTS, seed=seed, actor=ACTOR).created,
+        ),
         (
             _("Departments and responsibility list"),
             lambda: seed_demo_responsibilities(CITY, actor=ACTOR),

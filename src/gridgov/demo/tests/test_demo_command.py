@@ -14,6 +14,7 @@ from gridgov.accounts.models import Department, GridAssignment, RoleAssignment, 
 from gridgov.cases.models import Case, Component, Responsibility
 from gridgov.cli import main
 from gridgov.demo.users import DEMO_PASSWORD, DEMO_USERS
+from gridgov.registry.models import Person
 from gridgov.territory.models import Region
 
 EXPECTED_SCOPES = {
@@ -87,13 +88,18 @@ def test_demo_builds_once_and_prints_a_login_per_role(
     assert city_content() == content  # a second start adds nothing
 
 
-def city_content() -> tuple[int, int, int]:
-    return (Responsibility.objects.count(), Component.objects.count(), Case.objects.count())
+def city_content() -> tuple[int, ...]:
+    return (
+        Person.objects.count(),
+        Responsibility.objects.count(),
+        Component.objects.count(),
+        Case.objects.count(),
+    )
 
 
-def assert_city_has_content(client: Client) -> tuple[int, int, int]:
-    """Departments with their responsibilities, components and a case history, which the
-    command centre's evaluation page shows."""
+def assert_city_has_content(client: Client) -> tuple[int, ...]:
+    """Residents, departments with their responsibilities, components and a case history,
+    which the command centre's queue shows."""
     content = city_content()
     assert all(content), content
     assert Case.objects.filter(stage="closed").exists()
