@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from gridgov.accounts.views import login_view, logout_view
-from gridgov.api.api import api
+from gridgov.api.api import api, unknown_url
 
 urlpatterns = [
     path("", include("gridgov.web.urls")),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("inbox/", include("gridgov.inbox.urls")),
     path("audit/", include("gridgov.audit.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<path>.*)$", unknown_url),
     path("open311/", include("gridgov.api.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("ops/admin/", admin.site.urls),

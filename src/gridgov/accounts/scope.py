@@ -32,6 +32,13 @@ def _assignments(user: Any) -> list[tuple[str, str]]:
     return cached
 
 
+def remember(user: Any, assignments: Iterable[tuple[str, str]]) -> None:
+    """Keep (role, scope_code) pairs of the user's active assignments that another
+    module read (with more columns), so that this request does not read them again."""
+    if user is not None and getattr(user, _CACHE_ATTR, None) is None:
+        setattr(user, _CACHE_ATTR, list(assignments))
+
+
 def forget(user: Any) -> None:
     """Drop the cached assignments after they changed."""
     if hasattr(user, _CACHE_ATTR):

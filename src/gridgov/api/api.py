@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -62,6 +63,13 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, "not_found", _("Not found."))
+
+
+@csrf_exempt
+def unknown_url(request: HttpRequest, path: str = "") -> HttpResponse:
+    """Any other URL under /api/v1/ (e.g. ``/cases/abc`` where a case id belongs): the
+    API's 404 in its one error shape, not the site's HTML page."""
     return error(request, 404, "not_found", _("Not found."))
 
 

@@ -404,11 +404,12 @@ _DETAIL_FIELDS = (
 def case_detail(user: Any, case: Case) -> dict[str, Any]:
     """A case as the detail endpoint shows it (the caller has checked it may be seen)."""
     pending = queries.pending_postponement(case)
+    attachments = queries.case_attachments(case)
     return {
         **case_out(case),
         **{name: getattr(case, name) for name in _DETAIL_FIELDS},
         "merged_into": case.merged_into.number if case.merged_into else None,
-        "photos": [attachment_out(a) for a in case.attachments.all()],
+        "photos": [attachment_out(a) for a in attachments],
         "timeline": [
             {
                 "action": entry.action,
@@ -422,7 +423,7 @@ def case_detail(user: Any, case: Case) -> dict[str, Any]:
                 "stage_took_s": entry.stage_took.total_seconds() if entry.stage_took else None,
                 "photos": [attachment_out(a) for a in entry.photos],
             }
-            for entry in queries.timeline(case)
+            for entry in queries.timeline(case, attachments)
         ],
         "allowed_actions": queries.allowed_actions(user, case, pending=pending),
         "pending_postponement": postponement_out(pending) if pending else None,

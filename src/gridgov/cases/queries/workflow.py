@@ -81,6 +81,7 @@ def grants(user: Any) -> list[Grant]:
         rows = user.role_assignments.active().values_list("role", "scope_code", "department_id")
         cached = [Grant(*row) for row in rows.order_by()]
         setattr(user, _CACHE_ATTR, cached)
+        scope.remember(user, [(g.role, g.code) for g in cached])  # the same rows
     return cached
 
 
@@ -427,12 +428,39 @@ class TimelineEntry:
         return machine.stage_label(self.to_stage)
 
 
-def timeline(case: Case) -> list[TimelineEntry]:
+# A case an action has just created carries its events and photos (all it has), so that
+# the answer showing it reads nothing more.
+_KNOWN_ATTR = "_gridgov_known_relations"
+
+
+def known_relations(case: Case, *, events: list[CaseEvent], attachments: list[Attachment]) -> None:
+    """Keep on a case just created every event and attachment it has (for the answer)."""
+    setattr(case, _KNOWN_ATTR, (events, attachments))
+
+
+def case_attachments(case: Case) -> list[Attachment]:
+    """The case's photos and documents: as an action just stored them, as prefetched, or
+    read now."""
+    known = getattr(case, _KNOWN_ATTR, None)
+    return list(known[1]) if known else list(case.attachments.all())
+
+
+def _events(case: Case) -> list[CaseEvent]:
+    known = getattr(case, _KNOWN_ATTR, None)
+    if known:
+        return list(known[0])
+    return list(case.events.select_related("actor", "department").order_by("at", "pk"))
+
+
+def timeline(case: Case, attachments: list[Attachment] | None = None) -> list[TimelineEntry]:
     """Every event of the case in order: who did what, when, and how long the stage it
-    ended had lasted. Two queries (events, photos)."""
-    events = list(case.events.select_related("actor", "department").order_by("at", "pk"))
+    ended had lasted. One query for the events, and one for their photos unless the
+    case's ``attachments`` are given (none for a case an action has just created)."""
+    events = _events(case)
     photo_ids = [pk for e in events for pk in (e.data or {}).get("photos", [])]
-    photos = {a.pk: a for a in Attachment.objects.filter(pk__in=photo_ids)} if photo_ids else {}
+    if attachments is None and photo_ids:
+        attachments = list(Attachment.objects.filter(pk__in=photo_ids))
+    photos = {a.pk: a for a in attachments or []}
     entries: list[TimelineEntry] = []
     entered: dt.datetime | None = None
     for event in events:

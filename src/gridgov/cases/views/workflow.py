@@ -933,7 +933,7 @@ def _attribute_rows(case: Case) -> list[tuple[str, str]]:
 def _timeline(case: Case) -> tuple[list[Any], list[tuple[str, str]]]:
     """The timeline with each entry's stage time in words, and the time per stage (a
     stage entered twice, e.g. after rework, adds up)."""
-    entries = queries.timeline(case)
+    entries = queries.timeline(case, queries.case_attachments(case))  # prefetched
     per_stage: dict[str, float] = {}
     for entry in entries:
         took = entry.stage_took.total_seconds() if entry.stage_took is not None else None
