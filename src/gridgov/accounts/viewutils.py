@@ -54,6 +54,26 @@ def run_action(form: forms.Form, action: Callable[[], Any]) -> tuple[bool, Any]:
         return False, None
 
 
+def act(form: forms.Form, action: Callable[[], Any]) -> tuple[bool, Any, int]:
+    """``run_action`` that also answers the status to show the form again with: the
+    refusal's (409 for a conflict, 422 for invalid input), else 200."""
+    try:
+        return True, action(), 200
+    except (NotFound, PermissionDenied):
+        raise
+    except DomainError as exc:
+        add_domain_error(form, exc)
+        return False, None, exc.status
+
+
+def form_status(form: forms.Form, status: int = 200) -> int:
+    """The status of a page showing ``form``: an action's refusal (409, 422), else 422
+    when the form found errors itself, else 200."""
+    if status != 200:
+        return status
+    return 422 if form.errors else 200
+
+
 def flag(value: str | None) -> bool | None:
     """'1' → True, '0' → False, anything else → None (a filter not applied)."""
     return {"1": True, "0": False}.get(value or "")

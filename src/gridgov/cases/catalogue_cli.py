@@ -2,11 +2,12 @@
 
     gridgov cases seed-catalogue
     gridgov cases responsibilities export list.xlsx [--scope 411302]
-    gridgov cases responsibilities import list.xlsx [--skip-invalid] [--user NAME]
+    gridgov cases responsibilities import list.xlsx [--skip-invalid] [--report r.xlsx]
 
 Added by ``register_catalogue(sub)``, called from ``gridgov.cases.cli.register`` after the
 workflow's group exists (it adds to that group, or creates it). Commands act as the system
-actor on the audit "cli" channel, or as ``--user NAME`` with that user's scope.
+actor on the audit "cli" channel, or as ``--user NAME`` with that user's scope; the import
+shares its options, progress and report with every app's (``gridgov.core.transfer``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from django.utils.translation import ngettext
 from rich.console import Console
 
-from gridgov.registry.transfer_cli import _actor, _print_report
+from gridgov.core import transfer
 from gridgov.territory.cli import _run
 
 
@@ -47,13 +49,7 @@ def register_catalogue(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--user", help="export as this user (default: the system)")
     export.set_defaults(func=cmd_export_responsibilities)
     imp = actions.add_parser("import", help="add or change rows from an XLSX or CSV file")
-    imp.add_argument("file", type=Path)
-    imp.add_argument(
-        "--skip-invalid",
-        action="store_true",
-        help="write the good rows even if some are wrong (default: all or nothing)",
-    )
-    imp.add_argument("--user", help="import as this user (default: the system)")
+    transfer.add_import_arguments(imp, mapping=False)
     imp.set_defaults(func=cmd_import_responsibilities)
 
 
@@ -63,9 +59,12 @@ def cmd_seed_catalogue(args: argparse.Namespace) -> int:
     console = Console()
 
     def body() -> int:
-        with _actor(None) as system:
+        with transfer.acting_as(None) as system:
             added = actions.seed_catalogue(actor=system)
-        console.print(f"{added} class(es) added to the catalogue.")
+        message = ngettext(
+            "%(n)d class added to the catalogue.", "%(n)d classes added to the catalogue.", added
+        )
+        console.print(message % {"n": added})
         return 0
 
     return _run(console, body)
@@ -78,13 +77,16 @@ def cmd_export_responsibilities(args: argparse.Namespace) -> int:
 
     def body() -> int:
         fmt = "csv" if args.file.suffix.lower() == ".csv" else "xlsx"
-        with _actor(args.user) as user:
+        with transfer.acting_as(args.user) as user:
             queries.require_responsibility_reader(user)
             rows = queries.search_responsibilities(user, region_code=args.scope)
             count = rows.count()
             _name, content = queries.responsibility_export(rows, fmt)
-        args.file.write_bytes(content)
-        console.print(f"{count} row(s) written to {args.file}.")
+        transfer.write_file(args.file, content)
+        message = ngettext(
+            "%(n)d row written to %(file)s.", "%(n)d rows written to %(file)s.", count
+        )
+        console.print(message % {"n": count, "file": args.file})
         return 0
 
     return _run(console, body)
@@ -93,13 +95,4 @@ def cmd_export_responsibilities(args: argparse.Namespace) -> int:
 def cmd_import_responsibilities(args: argparse.Namespace) -> int:
     from gridgov.cases.actions import catalogue as actions
 
-    console = Console()
-
-    def body() -> int:
-        policy = "skip_invalid" if args.skip_invalid else "all_or_nothing"
-        with _actor(args.user) as user:
-            report = actions.import_responsibilities(args.file, actor=user, policy=policy)
-        _print_report(console, report)
-        return 0 if report.written else 1
-
-    return _run(console, body)
+    return transfer.run_import(args, actions.import_responsibility_file)

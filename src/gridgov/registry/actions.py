@@ -32,6 +32,7 @@ from gridgov.audit import labels as audit_labels
 from gridgov.audit.actions import diff, record
 from gridgov.core import crypto
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
+from gridgov.core.versions import check_version
 from gridgov.registry import bulkwrite, completeness, identity, privacy, rollups
 from gridgov.registry.models import (
     Building,
@@ -174,18 +175,6 @@ def _editable(actor: Any, model: Any, pk: Any) -> Any:
     return row
 
 
-def _check_version(row: Any, expected_version: Any) -> None:
-    """Conflict when the row changed since the user loaded it (None: no check)."""
-    if expected_version is None:
-        return
-    try:
-        expected = int(expected_version)
-    except (TypeError, ValueError):
-        raise _fail({"expected_version": _("not a whole number")}) from None
-    if expected != row.version:
-        raise Conflict()
-
-
 def _touched(*grids: str) -> None:
     """Completeness of the grids an action changed, in its transaction."""
     completeness.refresh({g for g in grids if g})
@@ -271,7 +260,7 @@ def update_building(
     building_id: int, *, actor: Any, expected_version: int | None = None, **changes: Any
 ) -> Building:
     building = _editable(actor, Building, building_id)
-    _check_version(building, expected_version)
+    check_version(building, expected_version)
     _refuse_unknown(changes, BUILDING_FIELDS)
     before = _snapshot(building, BUILDING_FIELDS)
     values = {**_clean_building(changes), **_relocation(building, changes)}
@@ -368,7 +357,7 @@ def update_household(
     household_id: int, *, actor: Any, expected_version: int | None = None, **changes: Any
 ) -> Household:
     household = _editable(actor, Household, household_id)
-    _check_version(household, expected_version)
+    check_version(household, expected_version)
     _refuse_unknown(changes, HOUSEHOLD_FIELDS)
     before = _snapshot(household, HOUSEHOLD_FIELDS)
     old_building_grid = household.building.grid_code if household.building else ""
@@ -700,7 +689,7 @@ def update_person(
     """Change some of a person's fields (``PERSON_EDITABLE``). Status changes go through
     ``record_status`` and moves between grids through ``record_movement``."""
     person = _editable(actor, Person, person_id)
-    _check_version(person, expected_version)
+    check_version(person, expected_version)
     _refuse_unknown(changes, PERSON_EDITABLE)
     before = _audit_person(person)
     state_before = rollups.state_of(person)

@@ -10,16 +10,16 @@ not exist; ID and phone numbers are masked except from ``POST /people/{id}/revea
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Field, File, Form, Path, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from gridgov.accounts import scope
+from gridgov.api.imports import add_import_endpoints
 from gridgov.api.schemas import (
     ERRORS,
     PAGE,
@@ -38,11 +38,9 @@ from gridgov.registry import (
     exports,
     identity,
     importers,
-    jobs,
     queries,
     shaping,
     spreadsheets,
-    views,
 )
 from gridgov.registry.models import (
     Building,
@@ -60,6 +58,7 @@ from gridgov.registry.models import (
 )
 from gridgov.territory import codes
 from gridgov.territory import queries as territory_queries
+from gridgov.web.downloads import CSV_TYPE, XLSX_TYPE, file_response, openapi_file
 
 router = Router(tags=["registry"])
 
@@ -1064,105 +1063,8 @@ def completeness_geojson(request: HttpRequest, code: str = CODE) -> Any:
 # --- imports and exports ------------------------------------------------------------------
 
 
-class JobOut(Schema):
-    id: int
-    file_name: str
-    state: Literal["queued", "running", "done", "failed"]
-    state_label: str
-    options: dict[str, Any]
-    done: int
-    total: int
-    unit: str = Field(description="What done/total count: bytes while reading, then rows")
-    percent: float
-    created_at: dt.datetime
-    finished_at: dt.datetime | None = None
-    report: dict[str, Any] | None = Field(
-        None, description="Counts and the first problems (row, column, reason) when finished"
-    )
-    report_ready: bool = Field(description="GET …/report gives the full XLSX report")
-
-
-class JobListOut(Schema):
-    id: int
-    file_name: str
-    state: str
-    state_label: str
-    created_at: dt.datetime
-    finished_at: dt.datetime | None = None
-    report: dict[str, Any] | None = None
-    url: str
-
-
-def _file_response(*types: str) -> dict[str, Any]:
-    """OpenAPI for an endpoint answering a file (binary) instead of JSON."""
-    content = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in types}
-    return {"responses": {"200": {"description": "The file", "content": content}}}
-
-
-SPREADSHEET = _file_response(spreadsheets.XLSX_TYPE, spreadsheets.CSV_TYPE)
-UPLOAD = File(..., description="CSV (UTF-8, GBK, GB18030) or XLSX")
+SPREADSHEET = openapi_file(XLSX_TYPE, CSV_TYPE)
 FORMAT = Query("xlsx", pattern="^(xlsx|csv)$", description="xlsx or csv")
-
-
-def _parse_mapping(text: str) -> dict[str, Any]:
-    if not text.strip():
-        return {}
-    try:
-        mapping = json.loads(text)
-    except ValueError:
-        mapping = None
-    if not isinstance(mapping, dict):
-        raise InvalidInput(fields={"mapping": 'a JSON object {"column in the file": "field"}'})
-    return mapping
-
-
-@list_endpoint(
-    router,
-    "/imports",
-    JobListOut,
-    summary="My import jobs, newest first",
-    url_name="registry_imports",
-)
-def list_imports(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE) -> Any:
-    scope.require(request.user, importers.IMPORT)
-    return paged(
-        jobs.visible_jobs(request.user),
-        page,
-        page_size,
-        lambda job: attributes(
-            job,
-            JobListOut,
-            state_label=job.get_state_display(),
-            report=job.report or None,
-            url=reverse("registry:import_detail", args=[job.pk]),
-        ),
-    )
-
-
-@router.post(
-    "/imports",
-    response={202: JobOut, **ERRORS},
-    summary="Upload a CSV or XLSX file of people; it is imported in the background",
-    url_name="registry_import_start",
-)
-def start_import(
-    request: HttpRequest,
-    file: UploadedFile = UPLOAD,
-    mode: Literal["create", "update", "skip"] = Form("create"),
-    policy: Literal["all_or_nothing", "skip_invalid"] = Form("all_or_nothing"),
-    encoding: Literal["auto", "utf-8", "gbk", "gb18030"] = Form("auto"),
-    scope_code: str = Form("", max_length=15, pattern=r"^\d*$"),
-    mapping: str = Form("", max_length=4000, description='JSON {"file header": "field"}'),
-) -> Any:
-    options = {
-        "mode": mode,
-        "policy": policy,
-        "encoding": encoding,
-        "scope_code": scope_code,
-        "mapping": _parse_mapping(mapping),
-    }
-    job = jobs.start_import_job(request.user, file, options)
-    return Status(202, jobs.job_status(request.user, job.pk))
 
 
 @router.get(
@@ -1174,29 +1076,19 @@ def start_import(
 )
 def import_template(request: HttpRequest, format: str = FORMAT) -> Any:
     scope.require(request.user, importers.IMPORT)
-    return views.file_response(spreadsheets.template(format), f"people-template.{format}", format)
+    return file_response(spreadsheets.template(format), f"people-template.{format}", format)
 
 
-@router.get(
-    "/imports/{job_id}",
-    response={200: JobOut, **ERRORS},
-    summary="State, progress and report summary of an import job",
-    url_name="registry_import",
+add_import_endpoints(
+    router,
+    "/imports",
+    kind="people",
+    capability=importers.IMPORT,
+    name="registry_import",
+    what="people",
+    formats="CSV (UTF-8, GBK, GB18030) or XLSX",
+    page_url="registry:import_detail",
 )
-def import_status(request: HttpRequest, job_id: int = ID) -> Any:
-    return jobs.job_status(request.user, job_id)
-
-
-@router.get(
-    "/imports/{job_id}/report",
-    response=ERRORS,
-    openapi_extra=_file_response(spreadsheets.XLSX_TYPE),
-    summary="The full report of a finished import (XLSX: row, column, reason)",
-    url_name="registry_import_report",
-)
-def import_report(request: HttpRequest, job_id: int = ID) -> Any:
-    name, content = jobs.job_report(request.user, job_id)
-    return views.file_response(content, name, "xlsx")
 
 
 @router.get(
@@ -1214,4 +1106,4 @@ def export(
     reveal: bool = False,
 ) -> Any:
     content = exports.export_people(request.user, code, format, reveal=reveal)
-    return views.file_response(content, exports.export_filename(code, format), format)
+    return file_response(content, exports.export_filename(code, format), format)

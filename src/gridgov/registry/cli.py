@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rich.console import Console
 
 # The territory app's command plumbing: migrate, act as SYSTEM on the "cli" channel,
@@ -58,7 +60,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     console = Console()
 
     def body() -> int:
-        with _as_operator() as system, _progress(console, "re-encrypting") as bar:
+        with _as_operator() as system, _progress(console, _("re-encrypting")) as bar:
             task = bar.add_task("rows", total=None)
 
             def advance(done: int, total: int) -> None:
@@ -75,13 +77,23 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
                 bar.stop()
                 _explain_environment_key(console, exc)
                 return 1
-        action = "new key" if result.generated else "continued with key"
-        console.print(
-            f"{action} {result.new_key_id} (was {result.old_key_id}): "
-            f"{result.rows} rows re-encrypted, {result.remaining} left."
+        message = (
+            _("New key %(key)s (was %(old)s): %(rows)d rows re-encrypted, %(left)d left.")
+            if result.generated
+            else _(
+                "Continued with key %(key)s (was %(old)s): "
+                "%(rows)d rows re-encrypted, %(left)d left."
+            )
         )
+        values = {
+            "key": result.new_key_id,
+            "old": result.old_key_id,
+            "rows": result.rows,
+            "left": result.remaining,
+        }
+        console.print(message % values)
         if result.remaining:
-            console.print("Run `gridgov keys rotate` again to finish.")
+            console.print(_("Run `gridgov keys rotate` again to finish."))
         return 0
 
     return _run(console, body)
@@ -91,9 +103,11 @@ def _explain_environment_key(console: Console, exc: object) -> None:
     new_key = getattr(exc, "new_key", "")
     retired = getattr(exc, "retired", [])
     console.print(
-        "The current data key comes from GRIDGOV_DATA_KEY, so it cannot be replaced here.\n"
-        "Set these in every server's environment, restart them, then run "
-        "`gridgov keys rotate` again to re-encrypt the rows:"
+        _(
+            "The current data key comes from GRIDGOV_DATA_KEY, so it cannot be replaced "
+            "here.\nSet these in every server's environment, restart them, then run "
+            "`gridgov keys rotate` again to re-encrypt the rows:"
+        )
     )
     console.print(f"  GRIDGOV_DATA_KEY={new_key}", soft_wrap=True)
     console.print(f"  GRIDGOV_DATA_KEYS_RETIRED={','.join(retired)}", soft_wrap=True)
@@ -107,10 +121,13 @@ def cmd_keys_status(args: argparse.Namespace) -> int:
     def body() -> int:
         with _as_operator():
             info = keys.status()
-        console.print(f"current key: {info['current']} (from {info['source']})")
-        console.print(f"retired keys: {', '.join(info['retired']) or '-'}")
+        sources = {"file": _("the key file"), "environment": _("the environment")}
+        current = {"key": info["current"], "source": sources.get(info["source"], info["source"])}
+        console.print(_("Current key: %(key)s (from %(source)s)") % current)
+        retired = ", ".join(info["retired"]) or "-"
+        console.print(_("Retired keys: %(keys)s") % {"keys": retired})
         for table, per_key in info["rows"].items():
-            counts = ", ".join(f"{k}: {n}" for k, n in sorted(per_key.items())) or "no rows"
+            counts = ", ".join(f"{k}: {n}" for k, n in sorted(per_key.items())) or _("no rows")
             console.print(f"{table}: {counts}")
         return 0
 
@@ -127,7 +144,10 @@ def cmd_recount(args: argparse.Namespace) -> int:
             grids = args.codes or None
             rows = rollups.recount(grids)
             refreshed = completeness.refresh(grids)
-        console.print(f"{rows} population counts written, {refreshed} completeness rows changed.")
+        console.print(
+            _("%(rows)d population counts written, %(changed)d completeness rows changed.")
+            % {"rows": rows, "changed": refreshed}
+        )
         return 0
 
     return _run(console, body)
@@ -141,7 +161,12 @@ def cmd_propose_elderly(args: argparse.Namespace) -> int:
     def body() -> int:
         with _as_operator() as system:
             n = actions.propose_elderly_alone(args.code, actor=system, min_age=args.min_age)
-        console.print(f"{n} 'elderly living alone' tags proposed for confirmation.")
+        message = ngettext(
+            "%(n)d 'elderly living alone' tag proposed for confirmation.",
+            "%(n)d 'elderly living alone' tags proposed for confirmation.",
+            n,
+        )
+        console.print(message % {"n": n})
         return 0
 
     return _run(console, body)

@@ -16,26 +16,24 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gridgov.core.errors import InvalidInput
+from gridgov.core.formats import CSV_TYPE, XLSX_TYPE
 from gridgov.registry.columns import COLUMNS
+
+__all__ = ["CSV_TYPE", "XLSX_TYPE", "check_format", "csv_lines", "template", "write_xlsx"]
 
 FORMATS = ("xlsx", "csv")
 BOM = "\ufeff"
 # Columns Excel must keep as text: an 18-digit ID as a number loses its last digits.
 TEXT_FIELDS = frozenset({"id_number", "phone", "hukou_code", "grid_code", "household_no"})
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_TYPE = "text/csv; charset=utf-8"
 
-
-def content_type(fmt: str) -> str:
-    return XLSX_TYPE if fmt == "xlsx" else CSV_TYPE
-
-
-def check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
+def check_format(fmt: str, formats: Sequence[str] = FORMATS) -> str:
+    """``fmt`` if it is one of ``formats``; InvalidInput naming ``format`` otherwise."""
+    if fmt not in formats:
+        choices = _(" or ").join(formats)
         raise InvalidInput(
-            _("Unknown format %(format)s; use xlsx or csv.") % {"format": fmt},
-            fields={"format": _("xlsx or csv")},
+            _("Unknown format %(format)s; use %(choices)s.") % {"format": fmt, "choices": choices},
+            fields={"format": choices},
         )
     return fmt
 
@@ -93,17 +91,20 @@ def csv_lines(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator
     yield buffer.getvalue().encode()
 
 
-def template(fmt: str = "xlsx") -> bytes:
-    """The people import template: the Chinese headers the importer reads, and (XLSX) a
-    second sheet explaining each column with an example."""
+def template(
+    fmt: str = "xlsx", *, columns: Sequence[Any] = COLUMNS, sheet: str = "人口信息"
+) -> bytes:
+    """An import template (the people's unless other ``columns`` are given): the Chinese
+    headers the importer reads, and (XLSX) a second sheet explaining each column — its
+    ``header``, ``field``, ``label``, ``note`` and ``example`` — with an example."""
     check_format(fmt)
-    headers = [c.header for c in COLUMNS]
+    headers = [c.header for c in columns]
     if fmt == "csv":
         return b"".join(csv_lines(headers, []))
-    guide = [(c.header, c.field, str(c.label), c.note, c.example) for c in COLUMNS]
+    guide = [(c.header, c.field, str(c.label), c.note, c.example) for c in columns]
     return write_xlsx(
         [
-            ("人口信息", headers, []),
+            (sheet, headers, []),
             (
                 _("How to fill in"),
                 [_("column"), _("field"), _("meaning"), _("rule"), _("example")],

@@ -17,17 +17,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpForbidden
 from django.db.models import Case, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
-from gridgov.accounts.viewutils import add_domain_error, domain_errors
-from gridgov.core.errors import DomainError, NotFound, PermissionDenied
+from gridgov.accounts.viewutils import act, domain_errors, form_status
+from gridgov.core.errors import NotFound
 from gridgov.core.paging import paginate
 from gridgov.registry import (
     actions,
@@ -36,7 +35,6 @@ from gridgov.registry import (
     exports,
     forms,
     importers,
-    jobs,
     queries,
     shaping,
     spreadsheets,
@@ -45,6 +43,8 @@ from gridgov.registry.models import CareTag, Household, Person, TagStatus
 from gridgov.territory import codes
 from gridgov.territory import queries as territory_queries
 from gridgov.territory.models import Region
+from gridgov.web.downloads import file_response
+from gridgov.web.imports import ImportPages
 
 PAGE_SIZE = 30
 EDIT = actions.EDIT
@@ -53,30 +53,6 @@ VIEW = queries.VIEW
 AGGREGATE = queries.AGGREGATE
 IMPORT = importers.IMPORT
 EXPORT = exports.EXPORT
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-def act(form: django_forms.Form, call: Callable[[], Any]) -> tuple[bool, Any, int]:
-    """Call an action; on a refusal about the input (invalid, conflict) put its message on
-    the form and answer the status to render the form again with. NotFound and
-    PermissionDenied pass through to ``domain_errors``."""
-    try:
-        return True, call(), 200
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        add_domain_error(form, exc)
-        return False, None, exc.status
-
-
-def _form_status(form: django_forms.Form, status: int) -> int:
-    """The status to show a form again with: the action's refusal (409, 422), else 422
-    for errors the form found itself, else 200."""
-    if status != 200:
-        return status
-    return 422 if form.errors else 200
 
 
 # --- people -------------------------------------------------------------------------------
@@ -141,7 +117,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         request,
         "registry/person_form.html",
         {"form": form, "person": None},
-        status=_form_status(form, status),
+        status=form_status(form, status),
     )
 
 
@@ -173,7 +149,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         request,
         "registry/person_form.html",
         {"form": form, "person": person},
-        status=_form_status(form, status),
+        status=form_status(form, status),
     )
 
 
@@ -454,7 +430,7 @@ def _located_form_page(
             return redirect(detail, saved.pk)
     cancel_url = reverse(detail, args=[obj.pk]) if obj is not None else reverse(list_name)
     context = {"form": form, "obj": obj, "cancel_url": cancel_url}
-    return render(request, template, context, status=_form_status(form, status))
+    return render(request, template, context, status=form_status(form, status))
 
 
 @login_required
@@ -738,28 +714,16 @@ def _import_form(data: Any = None, files: Any = None) -> forms.ImportForm:
     return forms.ImportForm(data, files, fields=columns.FIELDS)
 
 
+IMPORTS = ImportPages("people", IMPORT, "registry:import_detail", "registry:import_report")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def import_list(request: HttpRequest) -> HttpResponse:
     """Upload a file (it runs as a background job) and the user's earlier imports."""
-    scope.require(request.user, IMPORT)
     form = _import_form(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        ok, job, status = act(
-            form,
-            lambda: jobs.start_import_job(request.user, form.cleaned_data["file"], form.options()),
-        )
-        if ok:
-            return redirect("registry:import_detail", job.pk)
-    page = paginate(jobs.visible_jobs(request.user), request.GET.get("page"), PAGE_SIZE)
-    return render(
-        request,
-        "registry/import_list.html",
-        {"form": form, "page": page},
-        status=_form_status(form, status),
-    )
+    return IMPORTS.upload(request, form, "registry/import_list.html")
 
 
 @login_required
@@ -770,39 +734,8 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return file_response(spreadsheets.template(fmt), f"people-template.{fmt}", fmt)
 
 
-def file_response(content: Any, filename: str, fmt: str) -> HttpResponseBase:
-    """A file to save (pages and API): bytes, or an iterator of byte chunks, streamed."""
-    kind = spreadsheets.content_type(fmt)
-    response: HttpResponseBase
-    if isinstance(content, bytes):
-        response = HttpResponse(content, content_type=kind)
-    else:
-        response = StreamingHttpResponse(content, content_type=kind)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@require_GET
-@domain_errors
-def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """A job's page; while it runs, htmx replaces the progress part every second."""
-    status = jobs.job_status(request.user, job_id)
-    template = (
-        "registry/includes/import_status.html"
-        if request.headers.get("HX-Request")
-        else "registry/import_detail.html"
-    )
-    return render(request, template, {"job": status})
-
-
-@login_required
-@require_GET
-@domain_errors
-def import_report(request: HttpRequest, job_id: int) -> HttpResponseBase:
-    name, content = jobs.job_report(request.user, job_id)
-    return file_response(content, name, "xlsx")
+import_detail = IMPORTS.detail_view("registry/import_detail.html")
+import_report = IMPORTS.report_view()
 
 
 @login_required
@@ -832,5 +765,5 @@ def export(request: HttpRequest) -> HttpResponseBase:
         request,
         "registry/export.html",
         {"form": form},
-        status=_form_status(form, status),
+        status=form_status(form, status),
     )

@@ -39,7 +39,7 @@ from gridgov.cases.models import CaseClass, CaseKind, Responsibility, TimeUnit
 from gridgov.cases.queries import catalogue as queries
 from gridgov.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gridgov.registry import readers
-from gridgov.registry.importers import POLICIES, ImportReport, RowError
+from gridgov.registry.importers import POLICIES, ImportOptions, ImportReport, RowError
 from gridgov.territory.models import Region
 
 CATALOGUE = queries.CATALOGUE
@@ -408,14 +408,21 @@ def _set_active(class_id: Any, *, actor: Any, version: int | str | None, active:
         return _save_class(cls, actor, before, f"cases.class.{verb}")
 
 
+def _save_changes(
+    row: Any, actor: Any, before: dict[str, Any], after: dict[str, Any], action: str, **audit: Any
+) -> Any:
+    """Save a row that changed (``before`` → ``after``) with its version bumped and the
+    change audited; a row that did not change is left as it is."""
+    changes = diff(before, after)
+    if changes:
+        row.version += 1
+        row.save()
+        record(action, actor=actor, obj=row, changes=changes, **audit)
+    return row
+
+
 def _save_class(cls: CaseClass, actor: Any, before: dict[str, Any], action: str) -> CaseClass:
-    changes = diff(before, _class_fields(cls))
-    if not changes:
-        return cls
-    cls.version += 1
-    cls.save()
-    record(action, actor=actor, obj=cls, changes=changes)
-    return cls
+    return _save_changes(cls, actor, before, _class_fields(cls), action)
 
 
 def seed_catalogue(*, actor: Any) -> int:
@@ -583,13 +590,8 @@ def change_responsibility(
 def _save_responsibility(
     row: Responsibility, actor: Any, before: dict[str, Any], action: str
 ) -> Responsibility:
-    changes = diff(before, _responsibility_fields(row))
-    if not changes:
-        return row
-    row.version += 1
-    row.save()
-    record(action, actor=actor, obj=row, grid_code=row.region_code, changes=changes)
-    return row
+    after = _responsibility_fields(row)
+    return _save_changes(row, actor, before, after, action, grid_code=row.region_code)
 
 
 def remove_responsibility(
@@ -608,6 +610,9 @@ def remove_responsibility(
 
 
 # --- import -----------------------------------------------------------------------------
+
+
+IMPORT_JOB_KIND = "responsibilities"  # the import framework's job kind (registry.jobs)
 
 
 def import_responsibilities(
@@ -661,6 +666,23 @@ def import_responsibilities_upload(
             encoding=encoding,
             file_name=getattr(upload, "name", "") or "",
         )
+
+
+def import_responsibility_file(
+    path: str | os.PathLike[str],
+    *,
+    actor: Any,
+    options: ImportOptions | Mapping[str, Any] | None = None,
+    file_name: str = "",
+    progress: Any = None,
+) -> ImportReport:
+    """``import_responsibilities`` called like every importer of the import framework
+    (the commands, and the page's import job): its policy and encoding come from the
+    ``ImportOptions``; the list is short, so there is no progress to report."""
+    opts = options if isinstance(options, ImportOptions) else ImportOptions.parse(options)
+    return import_responsibilities(
+        path, actor=actor, policy=opts.policy, encoding=opts.encoding, file_name=file_name
+    )
 
 
 def _import_fields(headers: list[str]) -> list[str | None]:

@@ -42,6 +42,7 @@ from gridgov.audit import labels as audit_labels
 from gridgov.audit.actions import diff, record
 from gridgov.cases.models import CaseClass, CaseKind, Component, ComponentCount, ComponentState
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
+from gridgov.core.versions import check_version
 from gridgov.territory import codes, locating
 from gridgov.territory.models import Region
 
@@ -490,14 +491,8 @@ def _editable(actor: Any, component_id: Any) -> Component:
 
 
 def _check_version(component: Component, expected_version: Any) -> None:
-    if expected_version is None:
-        return
-    try:
-        expected = int(expected_version)
-    except (TypeError, ValueError):
-        raise fail({"expected_version": _("not a whole number")}) from None
-    if expected != component.version:
-        raise Conflict(_("Someone else changed this component; reload it and try again."))
+    message = _("Someone else changed this component; reload it and try again.")
+    check_version(component, expected_version, message)
 
 
 def _refuse_retired(component: Component) -> None:

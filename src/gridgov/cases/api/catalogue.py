@@ -19,8 +19,7 @@ from gridgov.cases.actions import catalogue as actions
 from gridgov.cases.models import CaseClass, Responsibility
 from gridgov.cases.queries import catalogue as queries
 from gridgov.core.paging import DEFAULT_PAGE_SIZE
-from gridgov.registry import spreadsheets
-from gridgov.registry.views import file_response
+from gridgov.web.downloads import CSV_TYPE, XLSX_TYPE, file_response, openapi_file
 
 router = Router(tags=["cases: catalogue"])
 
@@ -343,17 +342,9 @@ def list_responsibilities(
 @router.get(
     "/responsibilities/export",
     response=ERRORS,
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The list as a spreadsheet (the import's columns)",
-                "content": {
-                    kind: {"schema": {"type": "string", "format": "binary"}}
-                    for kind in (spreadsheets.XLSX_TYPE, spreadsheets.CSV_TYPE)
-                },
-            }
-        }
-    },
+    openapi_extra=openapi_file(
+        XLSX_TYPE, CSV_TYPE, description="The list as a spreadsheet (the import's columns)"
+    ),
     summary="The responsibility list (filtered like the list) as XLSX or CSV",
     url_name="cases_responsibility_export",
 )

@@ -8,24 +8,22 @@ changes need ``components.edit`` over the component's grid and carry the version
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from gridgov.accounts import scope
+from gridgov.api.imports import add_import_endpoints
 from gridgov.api.schemas import ERRORS, PageOut, paged
 from gridgov.cases.actions import components as actions
 from gridgov.cases.exports import components as exports
 from gridgov.cases.importers import components as importers
 from gridgov.cases.models import Component, ComponentState
 from gridgov.cases.queries import components as queries
-from gridgov.cases.views.components import file_response
-from gridgov.core.errors import InvalidInput
 from gridgov.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
-from gridgov.registry import jobs
 from gridgov.territory.queries import parse_bbox
+from gridgov.web.downloads import CSV_TYPE, GEOJSON_TYPE, XLSX_TYPE, file_response, openapi_file
 
 router = Router(tags=["components"])
 
@@ -141,22 +139,6 @@ class CountsOut(Schema):
     total: int
     by_state: dict[str, int]
     by_class: list[dict[str, Any]]
-
-
-class JobOut(Schema):
-    id: int
-    file_name: str
-    state: Literal["queued", "running", "done", "failed"]
-    state_label: str
-    options: dict[str, Any]
-    done: int
-    total: int
-    unit: str
-    percent: float
-    created_at: dt.datetime
-    finished_at: dt.datetime | None = None
-    report: dict[str, Any] | None = None
-    report_ready: bool
 
 
 # --- shaping ------------------------------------------------------------------------------
@@ -285,72 +267,24 @@ def components_geojson(
 # --- imports and exports (before /components/{key}, which would take their names) ---------
 
 
-UPLOAD = File(..., description="CSV (UTF-8, GBK, GB18030), XLSX or GeoJSON")
 PHOTO = File(..., description="JPEG, PNG or WebP")
 
-
-def _parse_mapping(text: str) -> dict[str, Any]:
-    if not text.strip():
-        return {}
-    try:
-        mapping = json.loads(text)
-    except ValueError:
-        mapping = None
-    if not isinstance(mapping, dict):
-        raise InvalidInput(fields={"mapping": 'a JSON object {"column in the file": "field"}'})
-    return mapping
-
-
-@router.post(
+add_import_endpoints(
+    router,
     "/components/imports",
-    response={202: JobOut, **ERRORS},
-    summary="Upload a component file; it is imported in the background",
-    url_name="cases_component_import_start",
+    kind=importers.JOB_KIND,
+    capability=actions.EDIT,
+    name="cases_component_import",
+    what="components",
+    formats="CSV (UTF-8, GBK, GB18030), XLSX or GeoJSON",
+    page_url="cases:component_import_detail",
 )
-def start_import(
-    request: HttpRequest,
-    file: UploadedFile = UPLOAD,
-    mode: Literal["create", "update", "skip"] = Form("create"),
-    policy: Literal["all_or_nothing", "skip_invalid"] = Form("all_or_nothing"),
-    encoding: Literal["auto", "utf-8", "gbk", "gb18030"] = Form("auto"),
-    scope_code: str = Form("", max_length=15, pattern=r"^\d*$"),
-    mapping: str = Form("", max_length=4000, description='JSON {"file header": "field"}'),
-) -> Any:
-    options = {
-        "mode": mode,
-        "policy": policy,
-        "encoding": encoding,
-        "scope_code": scope_code,
-        "mapping": _parse_mapping(mapping),
-    }
-    job = jobs.start_import_job(request.user, file, options, kind=importers.JOB_KIND)
-    return Status(202, jobs.job_status(request.user, job.pk, importers.JOB_KIND))
-
-
-@router.get(
-    "/components/imports/{job_id}",
-    response={200: JobOut, **ERRORS},
-    summary="State, progress and report summary of a component import",
-    url_name="cases_component_import",
-)
-def import_status(request: HttpRequest, job_id: int) -> Any:
-    return jobs.job_status(request.user, job_id, importers.JOB_KIND)
-
-
-@router.get(
-    "/components/imports/{job_id}/report",
-    response=ERRORS,
-    summary="The full report of a finished import (XLSX: row, column, reason)",
-    url_name="cases_component_import_report",
-)
-def import_report(request: HttpRequest, job_id: int) -> Any:
-    name, content = jobs.job_report(request.user, job_id, importers.JOB_KIND)
-    return file_response(content, name, "xlsx")
 
 
 @router.get(
     "/components/template",
     response=ERRORS,
+    openapi_extra=openapi_file(XLSX_TYPE, CSV_TYPE),
     summary="The component import template (Chinese headers)",
     url_name="cases_component_template",
 )
@@ -362,6 +296,7 @@ def template(request: HttpRequest, format: Literal["xlsx", "csv"] = "xlsx") -> A
 @router.get(
     "/components/export",
     response=ERRORS,
+    openapi_extra=openapi_file(XLSX_TYPE, CSV_TYPE, GEOJSON_TYPE),
     summary="The components in use under a node as CSV, XLSX or GeoJSON (audited)",
     url_name="cases_component_export",
 )

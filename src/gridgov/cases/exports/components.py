@@ -15,52 +15,26 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from gridgov.accounts import scope
 from gridgov.audit.actions import record
 from gridgov.cases.actions.components import STATE_LABELS_ZH
 from gridgov.cases.importers.components import COLUMNS
 from gridgov.cases.queries import components as queries
-from gridgov.core.errors import InvalidInput, NotFound
+from gridgov.core.errors import NotFound
 from gridgov.registry import spreadsheets
 from gridgov.territory.models import Region
 
 VIEW = queries.VIEW
 FORMATS = ("csv", "xlsx", "geojson")
-GEOJSON_TYPE = "application/geo+json"
 SHEET = "部件信息"
 CLASS_NAME_HEADER = "小类名称"  # shown after the class code; the import ignores it
-_VALUES = (
-    "component_id",
-    "case_class__code",
-    "case_class__name",
-    "name",
-    "competent_department__name",
-    "owner",
-    "maintainer",
-    "state",
-    "grid_code",
-    "lon",
-    "lat",
-    "surveyed_on",
-    "changed_on",
-    "data_source",
-    "note",
-)
-
-
-def check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise InvalidInput(
-            _("Unknown format %(format)s; use csv, xlsx or geojson.") % {"format": fmt},
-            fields={"format": _("csv, xlsx or geojson")},
-        )
-    return fmt
-
-
-def content_type(fmt: str) -> str:
-    return GEOJSON_TYPE if fmt == "geojson" else spreadsheets.content_type(fmt)
+# The columns read for each of the import's fields, in its order (the class also by name).
+_LOOKUPS = {
+    "case_class": ("case_class__code", "case_class__name"),
+    "competent_department": ("competent_department__name",),
+}
+_VALUES = tuple(name for c in COLUMNS for name in _LOOKUPS.get(c.field, (c.field,)))
 
 
 def export_filename(code: str, fmt: str) -> str:
@@ -78,7 +52,7 @@ def export_components(
     """The components in use under ``code`` the user may see (optionally filtered like
     the list: q, class_code, state, department): XLSX bytes, or CSV / GeoJSON as an
     iterator of byte chunks to stream. Outside the user's scope NotFound."""
-    fmt = check_format(format)
+    fmt = spreadsheets.check_format(format, FORMATS)
     code = str(code or "").strip()
     scope.require(user, VIEW, code or None)
     if not Region.objects.filter(code=code).exists():
@@ -173,18 +147,4 @@ def _geojson_chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[bytes]:
 def template(fmt: str = "xlsx") -> bytes:
     """The component import template: the Chinese headers, and (XLSX) a sheet explaining
     each column with an example."""
-    spreadsheets.check_format(fmt)
-    names = [c.header for c in COLUMNS]
-    if fmt == "csv":
-        return b"".join(spreadsheets.csv_lines(names, []))
-    guide = [(c.header, c.field, str(c.label), c.note, c.example) for c in COLUMNS]
-    return spreadsheets.write_xlsx(
-        [
-            (SHEET, names, []),
-            (
-                _("How to fill in"),
-                [_("column"), _("field"), _("meaning"), _("rule"), _("example")],
-                guide,
-            ),
-        ]
-    )
+    return spreadsheets.template(fmt, columns=COLUMNS, sheet=SHEET)

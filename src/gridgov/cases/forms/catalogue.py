@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from gridgov.accounts.models import Department
 from gridgov.cases.models import CaseClass, CaseKind, TimeUnit
 from gridgov.cases.queries import catalogue as queries
+from gridgov.registry import forms as registry_forms
+from gridgov.web.forms import FoldedFilters
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
 KIND_CHOICES = [("", _("Components and events")), *CaseKind.choices]
@@ -179,7 +181,11 @@ class ClassForm(forms.Form):
 # --- responsibilities -------------------------------------------------------------------
 
 
-class ResponsibilityFilterForm(forms.Form):
+class ResponsibilityFilterForm(FoldedFilters):
+    """The search in view; class, place, department, kind and state folded on a phone."""
+
+    MORE = ("case_class", "region_code", "department", "kind", "state")
+
     q = forms.CharField(label=_("Search"), required=False, max_length=60)
     case_class = forms.ChoiceField(label=_("Class"), required=False)
     region_code = forms.CharField(
@@ -279,20 +285,21 @@ class ResponsibilityForm(forms.Form):
         return data
 
 
-class ImportForm(forms.Form):
+class ImportForm(registry_forms.ImportForm):
+    """The import framework's upload form with what a responsibility list needs: the
+    file, the policy for wrong rows and a CSV's encoding."""
+
     file = forms.FileField(
         label=_("File"),
         help_text=_("CSV (UTF-8 or GBK) or XLSX with the export's columns."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
-    policy = forms.ChoiceField(
-        label=_("If some rows are wrong"),
-        choices=[
-            ("all_or_nothing", _("Change nothing; show me the wrong rows")),
-            ("skip_invalid", _("Apply the good rows; show me the wrong rows")),
-        ],
-        initial="all_or_nothing",
-    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("mode", "scope_code", "mapping"):
+            del self.fields[name]
+        self.fields["encoding"].required = False  # detected unless chosen
 
 
 class MatchForm(forms.Form):

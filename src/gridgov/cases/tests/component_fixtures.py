@@ -6,22 +6,24 @@ The test territory (``gridgov.territory.testing``): 宛城区 411302 with 东关
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Sequence
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.utils import translation
 
 from gridgov.accounts.models import Department, User
 from gridgov.accounts.roles import Role
 from gridgov.cases.actions import components as actions
 from gridgov.cases.models import CaseClass, CaseKind, Component
-from gridgov.territory import locating
+from gridgov.registry.tests import import_helpers
+from gridgov.registry.tests.core_fixtures import _english, _fresh_locate_index
 from gridgov.territory.models import Region
+
+# The registry's autouse fixtures, for the test modules that import them from here: the
+# locate index rebuilt for each test's territory, messages in English.
+__all__ = ["_english", "_fresh_locate_index"]
 
 TOWNSHIP = "411302001"
 COMMUNITY = "411302001001"  # 河街社区
@@ -41,17 +43,6 @@ CLASSES = {
     "03": "市容环境设施",
     "0304": "垃圾箱",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_locate_index() -> None:
-    locating.forget()
-
-
-@pytest.fixture(autouse=True)
-def _english() -> Iterator[None]:
-    with translation.override("en"):
-        yield
 
 
 def ensure_classes() -> dict[str, CaseClass]:
@@ -119,31 +110,6 @@ def row(
     return [component_id, class_code, name, department, state, grid, lon, lat]
 
 
-def write_csv(
-    path: Path,
-    rows: Sequence[Sequence[Any]],
-    *,
-    headers: Sequence[str] = HEADERS,
-    encoding: str = "utf-8-sig",
-) -> Path:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    path.write_bytes(buffer.getvalue().encode(encoding))
-    return path
-
-
-def write_xlsx(
-    path: Path, rows: Sequence[Sequence[Any]], *, headers: Sequence[str] = HEADERS
-) -> Path:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.append(list(headers))
-    for cells in rows:
-        sheet.append(list(cells))
-    book.save(path)
-    return path
+# Component files written the way Excel does, with the component import's headers.
+write_csv = functools.partial(import_helpers.write_csv, headers=HEADERS)
+write_xlsx = functools.partial(import_helpers.write_xlsx, headers=HEADERS)

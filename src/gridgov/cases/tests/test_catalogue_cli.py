@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from gridgov import cli
 from gridgov.cases.models import CaseClass, Responsibility
@@ -24,9 +25,9 @@ def run(capsys: Any, *argv: str) -> tuple[int, str]:
 
 def test_seed_catalogue_adds_what_is_missing(capsys: Any) -> None:
     CaseClass.objects.filter(kind="component", code__in=["0604", "0605"]).delete()
-    assert run(capsys, "cases", "seed-catalogue") == (0, "2 class(es) added to the catalogue.\n")
+    assert run(capsys, "cases", "seed-catalogue") == (0, "2 classes added to the catalogue.\n")
     assert minor("C0605").name == "电动自行车充电桩"
-    assert run(capsys, "cases", "seed-catalogue")[1] == "0 class(es) added to the catalogue.\n"
+    assert run(capsys, "cases", "seed-catalogue")[1] == "0 classes added to the catalogue.\n"
 
 
 def test_export_then_import(cat: Catalogue, capsys: Any, tmp_path: Path) -> None:
@@ -36,7 +37,7 @@ def test_export_then_import(cat: Catalogue, capsys: Any, tmp_path: Path) -> None
     code, out = run(
         capsys, "cases", "responsibilities", "export", str(path), "--user", "county_admin"
     )
-    assert code == 0 and " ".join(out.split()) == f"1 row(s) written to {path}."
+    assert code == 0 and " ".join(out.split()) == f"1 row written to {path}."
     text = path.read_text(encoding="utf-8-sig")
     assert "wancheng-urban" in text and "wolong-urban" not in text
 
@@ -48,5 +49,31 @@ def test_export_then_import(cat: Catalogue, capsys: Any, tmp_path: Path) -> None
     assert Responsibility.objects.filter(case_class=minor("E0103"), region_code=COUNTY).exists()
 
     path.write_text(text.replace("E0102", "X0102"), encoding="utf-8")
-    code, out = run(capsys, "cases", "responsibilities", "import", str(path))
+    report = tmp_path / "report.xlsx"
+    argv = ("cases", "responsibilities", "import", str(path), "--report", str(report))
+    code, out = run(capsys, *argv)
     assert code == 1 and "row 2 · 类别编码" in out and "nothing was written" in out
+    rejected = list(load_workbook(report).worksheets[1].iter_rows(values_only=True))
+    assert rejected[1][:2] == (2, "类别编码")
+
+
+def test_messages_follow_the_language_of_the_run(cat: Catalogue, capsys: Any) -> None:
+    code = cli.main(["--lang", "zh-hans", "cases", "seed-catalogue"])
+    assert code == 0 and "0 个类别已加入目录" in capsys.readouterr().out
+    path = Path("/nonexistent/list.csv")
+    assert (
+        cli.main(
+            [
+                "--lang",
+                "zh-hans",
+                "cases",
+                "responsibilities",
+                "import",
+                str(path),
+                "--user",
+                "nobody",
+            ]
+        )
+        == 1
+    )
+    assert "没有名为 nobody 的在用用户" in capsys.readouterr().err

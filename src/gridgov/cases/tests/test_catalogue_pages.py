@@ -5,12 +5,15 @@ and the city's), refused posts change nothing, and lists cost a bounded number o
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.test import Client
+from openpyxl import load_workbook
 
 from gridgov.accounts.models import User
+from gridgov.audit.models import AuditEvent
 from gridgov.cases.models import Responsibility
 from gridgov.cases.tests.catalogue_fixtures import (
     CITY,
@@ -24,6 +27,8 @@ from gridgov.cases.tests.catalogue_fixtures import (
     minor,
     state,
 )
+from gridgov.core.formats import XLSX_TYPE
+from gridgov.registry.models import ImportJob
 
 __all__ = ["cat", "english"]
 
@@ -265,9 +270,10 @@ def test_the_tester_answers_with_the_rule_or_the_unassigned_queue(
     assert status(cat.county_admin, url) == 200  # the empty form
 
 
-def test_import_and_export_pages(cat: Catalogue, rows: Any) -> None:
+def test_import_and_export_pages(cat: Catalogue, rows: Any, settings: Any, tmp_path: Any) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    settings.GRIDGOV_HOME = tmp_path  # where uploads and reports are kept
     assert status(cat.command, "/cases/responsibilities/import/") == 403
     assert status(cat.county_admin, "/cases/responsibilities/import/") == 200
     export = client_for(cat.command).get("/cases/responsibilities/export/?format=csv")
@@ -285,15 +291,62 @@ def test_import_and_export_pages(cat: Catalogue, rows: Any) -> None:
         "/cases/responsibilities/import/", {"file": upload, "policy": "skip_invalid"}
     )
     assert refused.status_code == 403 and state() == before
+    assert not ImportJob.objects.exists()  # nothing stored either
     upload.seek(0)
     response = client_for(cat.county_admin).post(
         "/cases/responsibilities/import/", {"file": upload, "policy": "all_or_nothing"}
     )
-    assert response.status_code == 422
-    report = response.context["report"]
-    assert (report.rejected, report.written) == (1, False)
-    assert "no territory with this code in your area" in response.content.decode()
-    assert state() == before
+    job = ImportJob.objects.get(kind="responsibilities")
+    page = f"/cases/responsibilities/import/{job.pk}/"
+    assert response.status_code == 302 and response["Location"] == page
+    assert state() == before  # all or nothing: the wrong row stopped the good one
+
+    shown = client_for(cat.county_admin).get(page)
+    assert shown.status_code == 200
+    assert (
+        shown.context["job"]["report"]["rejected"],
+        shown.context["job"]["report"]["written"],
+    ) == (
+        1,
+        False,
+    )
+    html = shown.content.decode()
+    assert "no territory with this code in your area" in html
+    assert f"{page}report.xlsx" in html  # the report downloads, as the registry's does
+
+    report = client_for(cat.county_admin).get(f"{page}report.xlsx")
+    assert report.status_code == 200 and report["Content-Type"] == XLSX_TYPE
+    book = load_workbook(io.BytesIO(report.content), read_only=True)
+    rejected = list(book.worksheets[1].iter_rows(values_only=True))
+    assert rejected[1][:2] == (3, "区域代码")
+    # The earlier imports are listed; another administrator's job and report are not found.
+    assert (
+        "list.csv"
+        in client_for(cat.county_admin).get("/cases/responsibilities/import/").content.decode()
+    )
+    assert status(cat.sibling_admin, page) == 404
+    assert status(cat.sibling_admin, f"{page}report.xlsx") == 404
+    assert status(cat.command, page) == 404
+
+
+def test_an_import_applies_the_good_rows_when_asked(
+    cat: Catalogue, rows: Any, settings: Any, tmp_path: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.GRIDGOV_HOME = tmp_path
+    upload = SimpleUploadedFile(
+        "list.csv",
+        f"类别编码,区域代码,责任部门编码\nE0103,{COUNTY},wancheng-urban\nE0103,{SIBLING},x\n".encode(),
+    )
+    client = client_for(cat.county_admin)
+    response = client.post(
+        "/cases/responsibilities/import/", {"file": upload, "policy": "skip_invalid"}, follow=True
+    )
+    assert response.status_code == 200
+    assert response.context["job"]["report"]["created"] == 1
+    assert Responsibility.objects.filter(case_class=minor("E0103"), region_code=COUNTY).exists()
+    assert AuditEvent.objects.filter(action="cases.responsibility.import").count() == 1
 
 
 def test_list_pages_cost_a_bounded_number_of_queries(

@@ -8,7 +8,6 @@ $GRIDGOV_TEST_OUTPUT/browser/components/ (else the test's tmp_path).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,9 @@ from gridgov.cases.actions import components as actions
 from gridgov.cases.models import Component
 from gridgov.cases.tests.component_fixtures import COUNTY, TOWNSHIP, ensure_classes
 from gridgov.territory import locating
-from gridgov.web.tests.test_browser import CHROMIUM, Watch, browser, log_in
+from gridgov.web.tests.test_browser import CHROMIUM, Watch, browser, log_in, output_dir
 
-__all__ = ["browser"]
+__all__ = ["browser", "output_dir"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,9 +39,8 @@ def _no_session_write_per_request(settings: Any) -> None:
 
 
 @pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    base = os.environ.get("GRIDGOV_TEST_OUTPUT")
-    folder = (Path(base) / "browser" if base else tmp_path) / "components"
+def shots(output_dir: Path) -> Path:
+    folder = output_dir / "components"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

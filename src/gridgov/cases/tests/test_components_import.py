@@ -169,6 +169,21 @@ def _export(ctx: Ctx, fmt: str, code: str = TOWNSHIP) -> bytes:
     return content if isinstance(content, bytes) else b"".join(list(content))
 
 
+def _inventory() -> dict[str, tuple[object, ...]]:
+    """What a round trip must keep of each component, by its ID."""
+    kept = (
+        "name",
+        "case_class_id",
+        "grid_code",
+        "lon",
+        "lat",
+        "state",
+        "owner",
+        "competent_department_id",
+    )
+    return {c.component_id: tuple(getattr(c, f) for f in kept) for c in Component.objects.all()}
+
+
 def test_geojson_round_trip(ctx: Ctx, tmp_path: Path) -> None:
     ctx.make(name="甲", lon=POINT_IN_GRID[0], lat=POINT_IN_GRID[1], grid_code=None, owner="供水")
     ctx.make(name="乙", case_class="0110", grid_code=GRID_2, competent_department=ctx.department)
@@ -176,19 +191,7 @@ def test_geojson_round_trip(ctx: Ctx, tmp_path: Path) -> None:
     from gridgov.cases.actions import components as actions
 
     actions.change_component_state(damaged.pk, actor=ctx.township, state="lost")
-    before = {
-        c.component_id: (
-            c.name,
-            c.case_class_id,
-            c.grid_code,
-            c.lon,
-            c.lat,
-            c.state,
-            c.owner,
-            c.competent_department_id,
-        )
-        for c in Component.objects.all()
-    }
+    before = _inventory()
     data = _export(ctx, "geojson")
     collection = json.loads(data)
     assert collection["type"] == "FeatureCollection" and len(collection["features"]) == 3
@@ -201,20 +204,7 @@ def test_geojson_round_trip(ctx: Ctx, tmp_path: Path) -> None:
     path.write_bytes(data)
     report = import_components(path, actor=ctx.township)
     assert report.created == 3 and not report.errors
-    after = {
-        c.component_id: (
-            c.name,
-            c.case_class_id,
-            c.grid_code,
-            c.lon,
-            c.lat,
-            c.state,
-            c.owner,
-            c.competent_department_id,
-        )
-        for c in Component.objects.all()
-    }
-    assert after == before
+    assert _inventory() == before
     # And again in update mode: the same file changes nothing but the versions.
     report = import_components(path, actor=ctx.township, options={"mode": "update"})
     assert report.updated == 3 and not report.errors

@@ -8,6 +8,7 @@ within the user's area (with the rows above it that apply there) and edited insi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,30 +20,46 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
-from gridgov.accounts.viewutils import domain_errors
+from gridgov.accounts.viewutils import act, domain_errors, form_status
 from gridgov.cases.actions import catalogue as actions
 from gridgov.cases.forms import catalogue as forms
 from gridgov.cases.models import Responsibility
 from gridgov.cases.queries import catalogue as queries
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 from gridgov.core.paging import paginate
-from gridgov.registry.views import act, file_response
+from gridgov.web.downloads import file_response
+from gridgov.web.imports import ImportPages
+from gridgov.web.tabs import tabs
 
 CLASS_PAGE_SIZE = 100
 PAGE_SIZE = 30
 
 
-def _form_status(form: Any, status: int = 200) -> int:
-    """The status to show a form again with: the action's refusal (409, 422), else 422
-    for errors the form found itself, else 200."""
-    if status != 200:
-        return status
-    return 422 if form.errors else 200
-
-
 def _format(request: HttpRequest) -> str:
     """The file format asked for (xlsx unless csv)."""
     return "csv" if request.GET.get("format") == "csv" else "xlsx"
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[], Any],
+    template: str,
+    context: dict[str, Any],
+    *,
+    message: Callable[[Any], str],
+    next_url: Callable[[Any], str],
+) -> HttpResponse:
+    """A page with one form: a valid POST calls ``save``, says ``message(saved)`` and
+    goes to ``next_url(saved)``; otherwise the form is shown (again), with the action's
+    refusal on it."""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        ok, saved, status = act(form, save)
+        if ok:
+            messages.success(request, message(saved))
+            return redirect(next_url(saved))
+    return render(request, template, {"form": form, **context}, status=form_status(form, status))
 
 
 # --- classes ----------------------------------------------------------------------------
@@ -100,19 +117,14 @@ def class_create(request: HttpRequest) -> HttpResponse:
     form = forms.ClassForm(
         request.POST or None, departments=departments, initial=request.GET.dict() or None
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        ok, cls, status = act(
-            form, lambda: actions.create_class(actor=request.user, **form.changes())
-        )
-        if ok:
-            messages.success(request, _("Class %(name)s was created.") % {"name": cls})
-            return redirect("cases:class_detail", cls.pk)
-    return render(
+    return _form_page(
         request,
+        form,
+        lambda: actions.create_class(actor=request.user, **form.changes()),
         "cases/catalogue/class_form.html",
-        {"form": form, "cls": None, "tabs": _tabs(request, "classes")},
-        status=_form_status(form, status),
+        {"cls": None, "tabs": _tabs(request, "classes")},
+        message=lambda cls: _("Class %(name)s was created.") % {"name": cls},
+        next_url=lambda cls: reverse("cases:class_detail", args=[cls.pk]),
     )
 
 
@@ -138,25 +150,16 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
         departments=queries.departments_for_choice(request.user),
         case_class=cls,
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        ok, _cls, status = act(
-            form,
-            lambda: actions.update_class(
-                cls.pk,
-                actor=request.user,
-                version=form.cleaned_data["version"],
-                **form.changes(),
-            ),
-        )
-        if ok:
-            messages.success(request, _("Changes saved."))
-            return redirect("cases:class_detail", cls.pk)
-    return render(
+    return _form_page(
         request,
+        form,
+        lambda: actions.update_class(
+            cls.pk, actor=request.user, version=form.cleaned_data["version"], **form.changes()
+        ),
         "cases/catalogue/class_form.html",
-        {"form": form, "cls": cls, "tabs": _tabs(request, "classes")},
-        status=_form_status(form, status),
+        {"cls": cls, "tabs": _tabs(request, "classes")},
+        message=lambda _saved: _("Changes saved."),
+        next_url=lambda _saved: reverse("cases:class_detail", args=[cls.pk]),
     )
 
 
@@ -258,19 +261,14 @@ def responsibility_create(request: HttpRequest) -> HttpResponse:
         classes=queries.active_minor_classes(),
         departments=queries.departments_for_choice(request.user),
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        ok, _row, status = act(
-            form, lambda: actions.add_responsibility(actor=request.user, **form.changes())
-        )
-        if ok:
-            messages.success(request, _("The row was added to the responsibility list."))
-            return redirect("cases:responsibility_list")
-    return render(
+    return _form_page(
         request,
+        form,
+        lambda: actions.add_responsibility(actor=request.user, **form.changes()),
         "cases/catalogue/responsibility_form.html",
-        {"form": form, "row": None, "tabs": _tabs(request, "responsibilities")},
-        status=_form_status(form, status),
+        {"row": None, "tabs": _tabs(request, "responsibilities")},
+        message=lambda _row: _("The row was added to the responsibility list."),
+        next_url=lambda _row: reverse("cases:responsibility_list"),
     )
 
 
@@ -293,30 +291,20 @@ def responsibility_edit(request: HttpRequest, responsibility_id: int) -> HttpRes
         departments=queries.departments_for_choice(request.user),
         editing=True,
     )
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        ok, _row, status = act(
-            form,
-            lambda: actions.change_responsibility(
-                row.pk,
-                actor=request.user,
-                version=form.cleaned_data["version"],
-                **form.changes(),
-            ),
-        )
-        if ok:
-            messages.success(request, _("Changes saved."))
-            return redirect("cases:responsibility_list")
-    return render(
+    return _form_page(
         request,
+        form,
+        lambda: actions.change_responsibility(
+            row.pk, actor=request.user, version=form.cleaned_data["version"], **form.changes()
+        ),
         "cases/catalogue/responsibility_form.html",
         {
-            "form": form,
             "row": row,
             "region_name": queries.region_names([row.region_code]).get(row.region_code, ""),
             "tabs": _tabs(request, "responsibilities"),
         },
-        status=_form_status(form, status),
+        message=lambda _row: _("Changes saved."),
+        next_url=lambda _row: reverse("cases:responsibility_list"),
     )
 
 
@@ -359,31 +347,40 @@ def responsibility_template(request: HttpRequest) -> HttpResponseBase:
     return file_response(content, f"responsibilities-template.{fmt}", fmt)
 
 
+# The list is short: an upload is imported at once, as a job of the import framework so
+# that its report is kept and can be downloaded like the people's and the components'.
+IMPORTS = ImportPages(
+    actions.IMPORT_JOB_KIND,
+    queries.CATALOGUE,
+    "cases:responsibility_import_detail",
+    "cases:responsibility_import_report",
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def responsibility_import(request: HttpRequest) -> HttpResponse:
-    scope.require(request.user, queries.CATALOGUE)
+    """Upload a file (imported before the answer) and the user's earlier imports."""
     form = forms.ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        _ok, report, status = act(
-            form,
-            lambda: actions.import_responsibilities_upload(
-                form.cleaned_data["file"],
-                actor=request.user,
-                policy=form.cleaned_data["policy"],
-            ),
-        )
-    if report is not None and report.rejected:
-        status = 422  # the wrong rows are the answer
-    return render(
+    return IMPORTS.upload(
         request,
+        form,
         "cases/catalogue/responsibility_import.html",
-        {"form": form, "report": report, "tabs": _tabs(request, "import")},
-        status=_form_status(form, status),
+        run_now=True,
+        tabs=_tabs(request, "import"),
     )
+
+
+responsibility_import_detail = IMPORTS.detail_view(
+    "cases/catalogue/responsibility_import_detail.html",
+    lambda request: {
+        "tabs": _tabs(request, "import"),
+        "done_url": reverse("cases:responsibility_list"),
+        "done_label": _("Open the responsibility list"),
+    },
+)
+responsibility_import_report = IMPORTS.report_view()
 
 
 @login_required
@@ -419,7 +416,7 @@ def responsibility_match(request: HttpRequest) -> HttpResponse:
         request,
         "cases/catalogue/responsibility_match.html",
         context,
-        status=_form_status(form, status),
+        status=form_status(form, status),
     )
 
 
@@ -429,32 +426,21 @@ def responsibility_match(request: HttpRequest) -> HttpResponse:
 def _tabs(request: HttpRequest, current: str) -> list[dict[str, Any]]:
     """The catalogue's sections the user may open, ``current`` marked."""
     user = request.user
-    sections = [
-        ("classes", _("Case classes"), "cases:class_list", queries.may_read_classes(user)),
-        (
-            "responsibilities",
-            _("Responsibility list"),
-            "cases:responsibility_list",
-            queries.may_read_responsibilities(user),
-        ),
-        (
-            "match",
-            _("Who is responsible?"),
-            "cases:responsibility_match",
-            queries.may_read_responsibilities(user),
-        ),
-        (
-            "import",
-            _("Import"),
-            "cases:responsibility_import",
-            scope.has_capability(user, queries.CATALOGUE),
-        ),
-    ]
-    return [
-        {"label": label, "url": reverse(name), "active": key == current}
-        for key, label, name, allowed in sections
-        if allowed
-    ]
+    reads_list = queries.may_read_responsibilities(user)
+    return tabs(
+        current,
+        [
+            ("classes", _("Case classes"), "cases:class_list", queries.may_read_classes(user)),
+            ("responsibilities", _("Responsibility list"), "cases:responsibility_list", reads_list),
+            ("match", _("Who is responsible?"), "cases:responsibility_match", reads_list),
+            (
+                "import",
+                _("Import"),
+                "cases:responsibility_import",
+                scope.has_capability(user, queries.CATALOGUE),
+            ),
+        ],
+    )
 
 
 urlpatterns = [
@@ -469,6 +455,16 @@ urlpatterns = [
     path("responsibilities/export/", responsibility_export, name="responsibility_export"),
     path("responsibilities/template/", responsibility_template, name="responsibility_template"),
     path("responsibilities/import/", responsibility_import, name="responsibility_import"),
+    path(
+        "responsibilities/import/<int:job_id>/",
+        responsibility_import_detail,
+        name="responsibility_import_detail",
+    ),
+    path(
+        "responsibilities/import/<int:job_id>/report.xlsx",
+        responsibility_import_report,
+        name="responsibility_import_report",
+    ),
     path("responsibilities/match/", responsibility_match, name="responsibility_match"),
     path(
         "responsibilities/<int:responsibility_id>/edit/",
@@ -488,6 +484,7 @@ def register_web() -> None:
     from django.utils.translation import gettext_lazy, pgettext_lazy
 
     from gridgov.audit import labels
+    from gridgov.registry import jobs
     from gridgov.web.context import NavItem, register_nav_item
 
     register_nav_item(
@@ -515,4 +512,9 @@ def register_web() -> None:
                 "audit action", "Responsibility list imported"
             ),
         }
+    )
+    jobs.register_kind(
+        actions.IMPORT_JOB_KIND,
+        queries.CATALOGUE,
+        "gridgov.cases.actions.catalogue:import_responsibility_file",
     )

@@ -21,28 +21,29 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    StreamingHttpResponse,
 )
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, re_path, reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
-from gridgov.accounts.viewutils import add_domain_error, domain_errors
+from gridgov.accounts.viewutils import act, domain_errors, form_status
 from gridgov.cases.actions import components as actions
 from gridgov.cases.exports import components as exports
 from gridgov.cases.forms import components as forms
 from gridgov.cases.importers import components as importers
 from gridgov.cases.models import Attachment, Component, ComponentState
 from gridgov.cases.queries import components as queries
-from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 from gridgov.core.paging import paginate
 from gridgov.registry import jobs
 from gridgov.territory import codes
 from gridgov.territory.models import Region
+from gridgov.web.downloads import file_response
+from gridgov.web.imports import ImportPages
+from gridgov.web.tabs import tabs
 
 PAGE_SIZE = 30
 VIEW = queries.VIEW
@@ -51,37 +52,6 @@ KIND = importers.JOB_KIND
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def act(form: django_forms.Form, call: Callable[[], Any]) -> tuple[bool, Any, int]:
-    """Call an action; a refusal about the input (invalid, conflict) goes on the form with
-    the status to show it again with. NotFound and PermissionDenied pass through."""
-    try:
-        return True, call(), 200
-    except (NotFound, PermissionDenied):
-        raise
-    except DomainError as exc:
-        add_domain_error(form, exc)
-        return False, None, exc.status
-
-
-def _status(form: django_forms.Form, status: int) -> int:
-    if status != 200:
-        return status
-    return 422 if form.errors else 200
-
-
-def file_response(content: Any, filename: str, fmt: str) -> HttpResponseBase:
-    """A file to save (pages and API): bytes, or an iterator of byte chunks, streamed."""
-    kind = exports.content_type(fmt)
-    response: HttpResponseBase
-    if isinstance(content, bytes):
-        response = HttpResponse(content, content_type=kind)
-    else:
-        response = StreamingHttpResponse(content, content_type=kind)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _api(name: str, *args: Any) -> str:
@@ -109,6 +79,23 @@ def _home_code(user: Any) -> str:
     """The one territory node the user's components.view reaches, or "" (several)."""
     prefixes = [p for p in scope.scope_codes(user, VIEW) if p]
     return prefixes[0] if len(prefixes) == 1 else ""
+
+
+def _tabs(user: Any, current: str) -> list[dict[str, Any]]:
+    """The component pages' sections: the inventory, its imports (for editors), export."""
+    return tabs(
+        current,
+        [
+            ("list", _("Inventory"), "cases:component_list", True),
+            (
+                "imports",
+                _("Import"),
+                "cases:component_import_list",
+                scope.has_capability(user, EDIT),
+            ),
+            ("export", _("Export"), "cases:component_export", True),
+        ],
+    )
 
 
 def _without_page(request: HttpRequest) -> str:
@@ -150,6 +137,7 @@ def component_list(request: HttpRequest) -> HttpResponse:
             "map_code": code,
             "can_edit": scope.has_capability(user, EDIT),
             "export_query": _without_page(request),
+            "tabs": _tabs(user, "list"),
         },
     )
 
@@ -239,7 +227,7 @@ def component_form(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         request,
         "cases/components/form.html",
         {"form": form, "component": component},
-        status=_status(form, status),
+        status=form_status(form, status),
     )
 
 
@@ -262,7 +250,7 @@ def _post_on_detail(
             messages.success(request, done)
             return redirect("cases:component_detail", component.pk)
     component = queries.get_component_for(request.user, pk)
-    return _detail_page(request, component, _status(form, status), **{form_name: form})
+    return _detail_page(request, component, form_status(form, status), **{form_name: form})
 
 
 @login_required
@@ -358,52 +346,27 @@ def component_photo_file(
 # --- imports and exports ------------------------------------------------------------------
 
 
+IMPORTS = ImportPages(KIND, EDIT, "cases:component_import_detail", "cases:component_import_report")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def import_list(request: HttpRequest) -> HttpResponse:
     """Upload a file (it runs as a background job) and the user's earlier imports."""
-    scope.require(request.user, EDIT)
     form = forms.ComponentImportForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        ok, job, status = act(
-            form,
-            lambda: jobs.start_import_job(
-                request.user, form.cleaned_data["file"], form.options(), kind=KIND
-            ),
-        )
-        if ok:
-            return redirect("cases:component_import_detail", job.pk)
-    page = paginate(jobs.visible_jobs(request.user, KIND), request.GET.get("page"), PAGE_SIZE)
-    return render(
-        request,
-        "cases/components/import_list.html",
-        {"form": form, "page": page},
-        status=_status(form, status),
-    )
+    tabs = _tabs(request.user, "imports")
+    return IMPORTS.upload(request, form, "cases/components/import_list.html", tabs=tabs)
 
 
-@login_required
-@require_GET
-@domain_errors
-def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    """A job's page; while it runs, htmx replaces the progress part every second."""
-    status = jobs.job_status(request.user, job_id, KIND)
-    template = (
-        "cases/components/import_status.html"
-        if request.headers.get("HX-Request")
-        else "cases/components/import_detail.html"
-    )
-    return render(request, template, {"job": status})
-
-
-@login_required
-@require_GET
-@domain_errors
-def import_report(request: HttpRequest, job_id: int) -> HttpResponseBase:
-    name, content = jobs.job_report(request.user, job_id, KIND)
-    return file_response(content, name, "xlsx")
+import_detail = IMPORTS.detail_view(
+    "cases/components/import_detail.html",
+    lambda request: {
+        "done_url": reverse("cases:component_list"),
+        "done_label": _("Open the inventory"),
+    },
+)
+import_report = IMPORTS.report_view()
 
 
 @login_required
@@ -440,8 +403,10 @@ def export(request: HttpRequest) -> HttpResponseBase:
         if ok:
             name = exports.export_filename(data["code"], data["format"])
             return file_response(content, name, data["format"])
-    context = {"form": form, "can_edit": scope.has_capability(request.user, EDIT)}
-    return render(request, "cases/components/export.html", context, status=_status(form, status))
+    context = {"form": form, "tabs": _tabs(request.user, "export")}
+    return render(
+        request, "cases/components/export.html", context, status=form_status(form, status)
+    )
 
 
 # --- the region page's panel and navigation -----------------------------------------------

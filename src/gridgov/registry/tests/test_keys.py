@@ -153,14 +153,14 @@ def test_the_keys_commands(
 ) -> None:
     register(people_ctx, 3)
     old = crypto.current_key_id()
-    assert main(["keys", "status"]) == 0
+    assert main(["--lang", "en", "keys", "status"]) == 0
     out = capsys.readouterr().out
-    assert f"current key: {old} (from file)" in out
+    assert f"Current key: {old} (from the key file)" in out
     assert f"registry.person: {old}: 3" in out
-    assert main(["keys", "rotate", "--batch", "2"]) == 0
+    assert main(["--lang", "en", "keys", "rotate", "--batch", "2"]) == 0
     out = capsys.readouterr().out
     assert "4 rows re-encrypted, 0 left" in out
-    assert main(["keys", "status"]) == 0
+    assert main(["--lang", "en", "keys", "status"]) == 0
     out = capsys.readouterr().out
-    assert f"retired keys: {old}" in out
+    assert f"Retired keys: {old}" in out
     assert f"registry.person: {crypto.current_key_id()}: 3" in out

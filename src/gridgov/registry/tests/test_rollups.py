@@ -141,11 +141,11 @@ def test_the_nightly_commands(people_ctx: People, capsys: pytest.CaptureFixture)
     make(worker, 1, household_id=household.pk)  # born 1947: over 60, alone
     PopulationCount.objects.all().update(value=0)
     GridCompleteness.objects.all().delete()
-    assert main(["registry", "recount"]) == 0
+    assert main(["--lang", "en", "registry", "recount"]) == 0
     assert "population counts written" in capsys.readouterr().out
     assert rollups.figures(GRID)["total"] == 1
     assert GridCompleteness.objects.filter(grid_code=GRID).exists()
-    assert main(["registry", "propose-elderly", GRID]) == 0
+    assert main(["--lang", "en", "registry", "propose-elderly", GRID]) == 0
     assert "1 'elderly living alone'" in capsys.readouterr().out
     assert CareTag.objects.get().status == "proposed"
     assert main(["registry", "propose-elderly", "41"]) == 1  # not a code of ours
