@@ -154,6 +154,11 @@ class Case(models.Model):
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
     # The deadline of the stage the case is in now (verification, dispatch, check...).
     stage_deadline = models.DateTimeField(_("stage deadline"), null=True, blank=True)
+    # When each clock turns yellow (80 % of its limit used, in the unit's own clock),
+    # stored with its deadline so that lists count, filter and page traffic lights in the
+    # database (queries.workflow.with_lights). Empty: computed from the calendar instead.
+    stage_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    warn_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When the case entered its current stage: the start of the stage's clock (traffic
     # light, time spent in the stage) without reading the events.
     stage_started_at = models.DateTimeField(_("in this stage since"), null=True, blank=True)
