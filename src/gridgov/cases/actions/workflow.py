@@ -239,9 +239,21 @@ def _begin(case_id: Any, *, actor: Any, version: Any, action: str) -> tuple[Case
 _VERSIONLESS = frozenset({"approve_postponement", "reject_postponement", "rate", "escalate"})
 
 
-def _stage_due(stage: str, start: dt.datetime) -> dt.datetime | None:
+def _start_stage_clock(case: Case, stage: str, start: dt.datetime) -> None:
+    """The stage's clock from ``start``: its deadline and yellow moment (none for a stage
+    without a clock)."""
     limit = machine.stage_limit(stage)
-    return calendar.deadline(start, *limit) if limit else None
+    due = calendar.deadline(start, *limit) if limit else None
+    case.stage_deadline = due
+    case.stage_warn_at = queries.warn_moment(start, due, limit[1]) if due and limit else None
+
+
+def _set_deadline(case: Case, due: dt.datetime | None) -> None:
+    """The disposal deadline and its yellow moment (the clock runs from the dispatch, in
+    the class's unit)."""
+    case.deadline = due
+    start, unit = case.dispatched_at, case.limit_unit
+    case.warn_at = queries.warn_moment(start, due, unit) if due and start and unit else None
 
 
 def _ended_clock(case: Case, move: Move) -> dict[str, Any]:
@@ -284,7 +296,7 @@ def _commit(
     if move.target is not None and move.target != move.from_stage:
         case.stage = move.target
         case.stage_started_at = move.now
-        case.stage_deadline = _stage_due(move.target, move.now)
+        _start_stage_clock(case, move.target, move.now)
     if bump:
         case.version += 1
     if save:
@@ -882,10 +894,11 @@ def dispatch_case(
         case.dispatcher = _actor_user(actor)
         case.dispatched_at = move.now
         case.dispatch_count += 1
-        case.deadline = (
+        _set_deadline(
+            case,
             calendar.deadline(move.now, case.limit_value, case.limit_unit)
             if case.limit_value and case.limit_unit
-            else None
+            else None,
         )
         _commit(
             case,
@@ -979,8 +992,8 @@ def decide_postponement(
             case.postponement_count += 1
             if case.deadline is not None:
                 data["from"] = _iso(case.deadline)
-                case.deadline = calendar.deadline(
-                    case.deadline, postponement.amount, postponement.unit
+                _set_deadline(
+                    case, calendar.deadline(case.deadline, postponement.amount, postponement.unit)
                 )
                 data["to"] = _iso(case.deadline)
         _commit(case, move, note=note, department=case.department, data=data)
@@ -1007,7 +1020,7 @@ def return_case(case_id: Any, *, actor: Any, version: Any, reason: str) -> Case:
         case, move = _begin(case_id, actor=actor, version=version, action="return")
         returned_by = case.department
         case.department = None
-        case.deadline = None
+        _set_deadline(case, None)
         case.return_count += 1
         _commit(
             case,

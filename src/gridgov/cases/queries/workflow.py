@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case as When_
-from django.db.models import F, Q, QuerySet, When
+from django.db.models import CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,6 +38,7 @@ from gridgov.cases.models import (
     Postponement,
     PostponementStatus,
     Stage,
+    TimeUnit,
 )
 from gridgov.core.errors import InvalidInput, NotFound, PermissionDenied
 from gridgov.core.text import has_control_characters
@@ -385,19 +386,90 @@ def clock(case: Case) -> tuple[dt.datetime, dt.datetime, str] | None:
     return None
 
 
+YELLOW = 0.8  # share of a limit used from which its light is yellow
+LIGHTS = ("red", "yellow", "green")
+
+
+def warn_moment(start: dt.datetime, due: dt.datetime, unit: str) -> dt.datetime:
+    """When a clock running from ``start`` to ``due`` turns yellow: ``YELLOW`` of its
+    limit used, in the unit's own clock (working time for working hours and days). A
+    clock without any working time in it is yellow only at its deadline, as
+    ``calendar.used_fraction`` has it."""
+    if unit == TimeUnit.URGENT_HOURS:
+        return start + (due - start) * YELLOW
+    working = calendar.current()
+    limit = working.working_time(start, due)
+    if limit <= dt.timedelta(0):
+        return due
+    return working.add_working_time(start, limit * YELLOW)
+
+
+def _stored_warn(case: Case) -> dt.datetime | None:
+    """The yellow moment stored with the running clock (see ``clock``)."""
+    if case.stage in machine.TIMED_STAGES and case.stage_deadline and case.stage_started_at:
+        return case.stage_warn_at
+    return case.warn_at
+
+
 def traffic_light(case: Case, now: dt.datetime | None = None) -> str:
-    """domain.md §3: under 80 % of the running limit used "green", 80–100 % "yellow",
-    over 100 % "red"; "" for a closed or cancelled case or a stage without a clock."""
+    """domain.md §3: "green" under 80 % of the running limit used, "yellow" from 80 %
+    until the deadline, "red" once it has passed; "" for a closed or cancelled case or a
+    stage without a clock. The yellow moment is the one stored with the deadline (what
+    the lists count in the database), else computed with the working calendar."""
     running = clock(case) if case.stage in machine.OPEN else None
     if running is None:
         return ""
     start, due, unit = running
-    used = calendar.used_fraction(start, due, now or timezone.now(), unit)
-    if used > 1:
+    now = now or timezone.now()
+    if now > due:
         return "red"
-    if used >= 0.8:
-        return "yellow"
-    return "green"
+    warn = _stored_warn(case)
+    if warn is not None:
+        return "yellow" if now >= warn else "green"
+    return "yellow" if calendar.used_fraction(start, due, now, unit) >= YELLOW else "green"
+
+
+def with_lights(cases: QuerySet[Case], now: dt.datetime) -> QuerySet[Case]:
+    """Annotate ``light`` in the database, as ``traffic_light`` gives it; "?" for a case
+    whose clock has no stored yellow moment (see ``lights_of``). Needs ``with_due``."""
+    return cases.annotate(
+        light=When_(
+            When(~Q(stage__in=machine.OPEN) | Q(due__isnull=True), then=Value("")),
+            When(due__lt=now, then=Value("red")),
+            When(Q(stage_deadline__isnull=False, stage_warn_at__isnull=True), then=Value("?")),
+            When(Q(stage_deadline__isnull=True, warn_at__isnull=True), then=Value("?")),
+            When(Q(stage_deadline__isnull=False, stage_warn_at__lte=now), then=Value("yellow")),
+            When(Q(stage_deadline__isnull=True, warn_at__lte=now), then=Value("yellow")),
+            default=Value("green"),
+            output_field=CharField(),
+        )
+    )
+
+
+def lights_of(
+    cases: QuerySet[Case], now: dt.datetime
+) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """How many of ``cases`` (with ``with_lights``) show each light ("" no clock), in one
+    grouped query; and the ids per light of those without a stored yellow moment
+    (written before it was stored, or by bulk loaders), whose lights are computed here —
+    one more query only when there are such cases."""
+    counts = dict.fromkeys(["", *LIGHTS], 0)
+    grouped = cases.order_by().values_list("light").annotate(n=Count("pk"))  # type: ignore[misc]
+    for light, number in grouped:
+        counts[light] = counts.get(light, 0) + number
+    unknown: dict[str, list[int]] = {light: [] for light in LIGHTS}
+    if counts.pop("?", 0):
+        for case in cases.filter(light="?"):  # type: ignore[misc]  # with_lights
+            light = traffic_light(case, now) or "green"
+            unknown[light].append(case.pk)
+            counts[light] += 1
+    return counts, unknown
+
+
+def of_light(cases: QuerySet[Case], light: str, unknown: dict[str, list[int]]) -> QuerySet[Case]:
+    """The cases (with ``with_lights``) showing ``light``, in the database."""
+    wanted = Q(light=light) | Q(pk__in=unknown.get(light, []))
+    return cases.filter(wanted)
 
 
 # --- the timeline -------------------------------------------------------------------------

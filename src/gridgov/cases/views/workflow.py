@@ -461,25 +461,22 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     filters = forms.QueueFilterForm(request.GET or None)
     criteria = filters.criteria()
     now = timezone.now()
-    rows = queries.work_queue(user)
+    rows = queries.with_lights(queries.work_queue(user), now)  # most urgent first
     if criteria.get("stage"):
         rows = rows.filter(stage=criteria["stage"])
-    cases = _with_clocks(rows, now)
-    total = len(cases)
-    counts = {light: 0 for light in ("red", "yellow", "green")}
-    for case in cases:
-        if case.clock.light in counts:  # type: ignore[attr-defined]
-            counts[case.clock.light] += 1  # type: ignore[attr-defined]
+    counts, unknown = queries.lights_of(rows, now)  # counted in the database
     if criteria.get("light"):
-        cases = [c for c in cases if c.clock.light == criteria["light"]]  # type: ignore[attr-defined]
+        rows = queries.of_light(rows, criteria["light"], unknown)
+    page = paginate(rows, request.GET.get("page"), PAGE_SIZE)
+    page.items = _with_clocks(page.items, now)  # the clocks of the page shown only
     return _render(
         request,
         "cases/workflow/queue.html",
         {
             "filters": filters,
-            "page": paginate(cases, request.GET.get("page"), PAGE_SIZE),
+            "page": page,
             "counts": counts,
-            "total": total,
+            "total": sum(counts.values()),
             "can_report": scope.has_capability(user, REPORT),
         },
     )
