@@ -13,7 +13,6 @@ someone else saved first.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -31,6 +30,7 @@ from gridgov.accounts import scope
 from gridgov.audit import labels as audit_labels
 from gridgov.audit.actions import diff, record
 from gridgov.core import crypto
+from gridgov.core.degrees import degrees
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
 from gridgov.core.versions import check_version
 from gridgov.registry import bulkwrite, completeness, identity, privacy, rollups
@@ -119,17 +119,11 @@ def _choice(value: Any, choices: Any, field: str, errors: dict[str, Any]) -> str
 
 def _coordinate(value: Any, field: str, errors: dict[str, Any]) -> float | None:
     """Longitude/latitude in degrees (WGS84/CGCS2000)."""
-    if value in (None, ""):
-        return None
-    limit = 180 if field == "lon" else 90
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not (math.isfinite(number) and -limit <= number <= limit):
-        errors[field] = _("a number of degrees between -%(n)d and %(n)d") % {"n": limit}
+        return degrees(value, field)
+    except ValueError as exc:
+        errors[field] = str(exc)
         return None
-    return number
 
 
 def _check_grid(grid_code: str) -> str:

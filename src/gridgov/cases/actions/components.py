@@ -22,7 +22,6 @@ ever being handed out again; ``restore_component`` undoes a mistaken retirement.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -41,6 +40,7 @@ from gridgov.accounts.models import Department
 from gridgov.audit import labels as audit_labels
 from gridgov.audit.actions import diff, record
 from gridgov.cases.models import CaseClass, CaseKind, Component, ComponentCount, ComponentState
+from gridgov.core.degrees import degrees
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
 from gridgov.core.versions import check_version
 from gridgov.territory import codes, locating
@@ -263,17 +263,11 @@ def parse_state(value: Any, problems: Problems, *, field: str = "state") -> str:
 
 def parse_coordinate(value: Any, field: str, problems: Problems) -> float | None:
     """Degrees of longitude (``lon``) or latitude (``lat``), WGS84/CGCS2000."""
-    if value in (None, ""):
-        return None
-    limit = 180 if field == "lon" else 90
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not (math.isfinite(number) and -limit <= number <= limit):
-        problems.append((field, _("a number of degrees between -%(n)d and %(n)d") % {"n": limit}))
+        return degrees(value, field)
+    except ValueError as exc:
+        problems.append((field, str(exc)))
         return None
-    return number
 
 
 def clean_fields(data: Mapping[str, Any], refs: References, problems: Problems) -> dict[str, Any]:

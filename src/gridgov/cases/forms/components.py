@@ -12,6 +12,7 @@ from gridgov.accounts.models import Department
 from gridgov.cases.importers.components import FIELDS
 from gridgov.cases.models import CaseClass, CaseKind, ComponentState
 from gridgov.registry.forms import ImportForm
+from gridgov.web.forms import FoldedFilters
 
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
 RETIRED_CHOICES = [("", _("In use")), ("yes", _("Retired")), ("all", _("All"))]
@@ -62,7 +63,12 @@ def class_filter_choices() -> list[tuple[str, str]]:
     return choices
 
 
-class ComponentFilterForm(forms.Form):
+class ComponentFilterForm(FoldedFilters):
+    """The search and the state in view; class, area, department and retired folded on a
+    phone (the counts per state above the list filter by state too)."""
+
+    MORE = ("class_code", "code", "department", "retired")
+
     q = forms.CharField(
         label=_("ID or name"),
         required=False,

@@ -349,6 +349,16 @@ def test_an_import_applies_the_good_rows_when_asked(
     assert AuditEvent.objects.filter(action="cases.responsibility.import").count() == 1
 
 
+def test_the_responsibility_filters_fold_until_used(cat: Catalogue, rows: Any) -> None:
+    client = client_for(cat.county_admin)
+    plain = client.get("/cases/responsibilities/").content.decode()
+    before, folded = plain.split('<details class="gg-filters__more">')
+    assert 'name="q"' in before and 'name="department"' in folded  # search in view
+    used = client.get(f"/cases/responsibilities/?department={cat.county_dept.pk}")
+    assert '<details class="gg-filters__more" open>' in used.content.decode()
+    assert [i["row"] for i in used.context["items"]] == [rows["county"]]
+
+
 def test_list_pages_cost_a_bounded_number_of_queries(
     cat: Catalogue, django_assert_max_num_queries: Any
 ) -> None:

@@ -186,6 +186,15 @@ def test_retire_and_restore(client: Client, ctx: Ctx, located: Component) -> Non
     assert not Component.objects.get(pk=located.pk).is_retired
 
 
+def test_secondary_filters_fold_until_used(client: Client, ctx: Ctx) -> None:
+    client = as_user(client, ctx.township)
+    plain = client.get(page("component_list")).content.decode()
+    before, folded = plain.split('<details class="gg-filters__more">')  # folded on a phone
+    assert 'name="q"' in before and 'name="department"' in folded  # the search in view
+    used = client.get(page("component_list") + f"?code={TOWNSHIP}").content.decode()
+    assert '<details class="gg-filters__more" open>' in used
+
+
 def test_photos(client: Client, ctx: Ctx, located: Component, media: Path) -> None:
     url = page("component_photo", located.pk)
     before = inventory()
@@ -352,6 +361,11 @@ def test_api_import_job_and_export(client: Client, ctx: Ctx, tmp_path: Path, set
     assert status["report"]["errors"][0]["row"] == 3
     report = client.get(api("cases_component_import_report", job_id))
     assert report.status_code == 200
+    listed = client.get(api("cases_component_imports")).json()
+    assert [j["id"] for j in listed["items"]] == [job_id]
+    assert listed["items"][0]["url"] == page("component_import_detail", job_id)
+    assert as_user(client, ctx.worker).get(api("cases_component_imports")).status_code == 403
+    assert as_user(client, ctx.supervision).get(api("cases_component_imports")).json()["count"] == 0
     # Another user's job, or a people job's number, is not found.
     assert (
         as_user(client, ctx.supervision).get(api("cases_component_import", job_id)).status_code
