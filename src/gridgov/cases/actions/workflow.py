@@ -27,7 +27,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -767,14 +767,53 @@ def report_case(
 # --- supervision centre: verification, filing, cancelling, merging ------------------------
 
 
+def _noted(case_id: Any, *, actor: Any, version: Any, action: str, note: str) -> Case:
+    """A move that carries nothing but a note."""
+    note = _text(note, "note", MAX_REASON)
+    with _atomic():
+        case, move = _begin(case_id, actor=actor, version=version, action=action)
+        _commit(case, move, note=note)
+    return case
+
+
+class OnSite(NamedTuple):
+    """A grid worker's yes-or-no finding on site: the move, the case's fields for the
+    answer and its time, the event's data key, and what the photos are of."""
+
+    action: str
+    field: str
+    moment: str
+    key: str
+    purpose: str
+
+
+_VERIFIED_ON_SITE = OnSite(
+    "record_verification", "verified", "verified_at", "is_real", AttachmentPurpose.REPORT
+)
+_CHECKED_ON_SITE = OnSite(
+    "record_check", "check_passed", "checked_at", "passed", AttachmentPurpose.CHECK
+)
+
+
+def _found_on_site(
+    finding: OnSite, case_id: Any, actor: Any, version: Any, answer: bool, note: str, photos: Any
+) -> Case:
+    """A finding on site recorded, with a note and photos."""
+    note = _text(note, "note", MAX_REASON)
+    prepared = attachments.prepare_all(photos)
+    with _atomic():
+        case, move = _begin(case_id, actor=actor, version=version, action=finding.action)
+        setattr(case, finding.field, bool(answer))
+        setattr(case, finding.moment, move.now)
+        photo_ids = _store(prepared, case, finding.purpose, actor)
+        _commit(case, move, note=note, data={finding.key: bool(answer), "photos": photo_ids})
+    return case
+
+
 def request_verification(case_id: Any, *, actor: Any, version: Any, note: str = "") -> Case:
     """Ask the grid's supervisor to verify the report on site (the verification clock
     starts)."""
-    note = _text(note, "note", MAX_REASON)
-    with _atomic():
-        case, move = _begin(case_id, actor=actor, version=version, action="request_verification")
-        _commit(case, move, note=note)
-    return case
+    return _noted(case_id, actor=actor, version=version, action="request_verification", note=note)
 
 
 def record_verification(
@@ -788,15 +827,7 @@ def record_verification(
 ) -> Case:
     """The supervisor's finding on site: the problem is real (the case can be filed) or
     not (it can only be cancelled)."""
-    note = _text(note, "note", MAX_REASON)
-    prepared = attachments.prepare_all(photos)
-    with _atomic():
-        case, move = _begin(case_id, actor=actor, version=version, action="record_verification")
-        case.verified = bool(is_real)
-        case.verified_at = move.now
-        photo_ids = _store(prepared, case, AttachmentPurpose.REPORT, actor)
-        _commit(case, move, note=note, data={"is_real": case.verified, "photos": photo_ids})
-    return case
+    return _found_on_site(_VERIFIED_ON_SITE, case_id, actor, version, is_real, note, photos)
 
 
 def file_case(
@@ -1058,11 +1089,7 @@ def dispose_case(
 
 def request_check(case_id: Any, *, actor: Any, version: Any, note: str = "") -> Case:
     """Ask the grid's supervisor to check the disposal on site (the check clock starts)."""
-    note = _text(note, "note", MAX_REASON)
-    with _atomic():
-        case, move = _begin(case_id, actor=actor, version=version, action="request_check")
-        _commit(case, move, note=note)
-    return case
+    return _noted(case_id, actor=actor, version=version, action="request_check", note=note)
 
 
 def record_check(
@@ -1075,15 +1102,7 @@ def record_check(
     photos: Iterable[Any] = (),
 ) -> Case:
     """The supervisor's finding on site: the problem is solved (passed) or not."""
-    note = _text(note, "note", MAX_REASON)
-    prepared = attachments.prepare_all(photos)
-    with _atomic():
-        case, move = _begin(case_id, actor=actor, version=version, action="record_check")
-        case.check_passed = bool(passed)
-        case.checked_at = move.now
-        photo_ids = _store(prepared, case, AttachmentPurpose.CHECK, actor)
-        _commit(case, move, note=note, data={"passed": case.check_passed, "photos": photo_ids})
-    return case
+    return _found_on_site(_CHECKED_ON_SITE, case_id, actor, version, passed, note, photos)
 
 
 def close_case(case_id: Any, *, actor: Any, version: Any, note: str = "") -> Case:

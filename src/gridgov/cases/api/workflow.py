@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ValidationError
 
-from gridgov.api.schemas import ERRORS, PageOut, paged
+from gridgov.api.schemas import ERRORS, PAGE, PAGE_SIZE, attributes, list_endpoint, paged
 from gridgov.cases import attachments
 from gridgov.cases.actions import workflow as actions
 from gridgov.cases.models import (
@@ -46,14 +46,11 @@ from gridgov.cases.models import (
 )
 from gridgov.cases.queries import workflow as queries
 from gridgov.core.errors import InvalidInput
-from gridgov.core.paging import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE
 
 router = Router(tags=["cases"])
 
 MAX_PK = 2**63 - 1
 ID = Path(..., ge=1, le=MAX_PK)
-PAGE = Query(1, ge=1, le=MAX_PAGE)
-PAGE_SIZE = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 SourceName = Literal[tuple(Source.values)]  # type: ignore[valid-type]
 StageName = Literal[tuple(Stage.values)]  # type: ignore[valid-type]
 UnitName = Literal[tuple(TimeUnit.values)]  # type: ignore[valid-type]
@@ -401,6 +398,16 @@ _DETAIL_FIELDS = (
 )
 
 
+def event_out(entry: queries.TimelineEntry) -> dict[str, Any]:
+    took = entry.stage_took
+    return attributes(
+        entry,
+        EventOut,
+        stage_took_s=took.total_seconds() if took else None,
+        photos=[attachment_out(a) for a in entry.photos],
+    )
+
+
 def case_detail(user: Any, case: Case) -> dict[str, Any]:
     """A case as the detail endpoint shows it (the caller has checked it may be seen)."""
     pending = queries.pending_postponement(case)
@@ -410,21 +417,7 @@ def case_detail(user: Any, case: Case) -> dict[str, Any]:
         **{name: getattr(case, name) for name in _DETAIL_FIELDS},
         "merged_into": case.merged_into.number if case.merged_into else None,
         "photos": [attachment_out(a) for a in attachments],
-        "timeline": [
-            {
-                "action": entry.action,
-                "label": entry.label,
-                "from_stage": entry.from_stage,
-                "to_stage": entry.to_stage,
-                "actor": entry.actor,
-                "department": entry.department,
-                "note": entry.note,
-                "at": entry.at,
-                "stage_took_s": entry.stage_took.total_seconds() if entry.stage_took else None,
-                "photos": [attachment_out(a) for a in entry.photos],
-            }
-            for entry in queries.timeline(case, attachments)
-        ],
+        "timeline": [event_out(entry) for entry in queries.timeline(case, attachments)],
         "allowed_actions": queries.allowed_actions(user, case, pending=pending),
         "pending_postponement": postponement_out(pending) if pending else None,
     }
@@ -513,9 +506,10 @@ def _page(rows: Any, page: int, page_size: int) -> Any:
     return paged(rows, page, page_size, lambda case: case_out(case, now))
 
 
-@router.get(
+@list_endpoint(
+    router,
     "",
-    response={200: PageOut[CaseOut], **ERRORS},
+    CaseOut,
     summary="Cases I may see: search by number or words, filters, newest report first",
     url_name="cases_list",
 )
@@ -550,29 +544,34 @@ def report(request: HttpRequest) -> Any:
     return Status(201, case_detail(request.user, case))
 
 
-@router.get(
+def _queue_endpoint(path: str, rows: Callable[[Any], Any], summary: str, name: str) -> None:
+    """``GET /cases/<path>``: one of the caller's queues, paged, most urgent first."""
+
+    def endpoint(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE) -> Any:
+        return _page(rows(request.user), page, page_size)
+
+    endpoint.__name__ = name
+    list_endpoint(router, path, CaseOut, summary=summary, url_name=f"cases_{name}")(endpoint)
+
+
+_queue_endpoint(
     "/queue",
-    response={200: PageOut[CaseOut], **ERRORS},
-    summary="My work: cases waiting for me, overdue first, then least time left",
-    url_name="cases_queue",
+    queries.work_queue,
+    "My work: cases waiting for me, overdue first, then least time left",
+    "queue",
 )
-def queue(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE) -> Any:
-    return _page(queries.work_queue(request.user), page, page_size)
-
-
-@router.get(
+_queue_endpoint(
     "/unassigned",
-    response={200: PageOut[CaseOut], **ERRORS},
-    summary="Filed cases no department is responsible for (command centre)",
-    url_name="cases_unassigned",
+    queries.unassigned_cases,
+    "Filed cases no department is responsible for (command centre)",
+    "unassigned",
 )
-def unassigned(request: HttpRequest, page: int = PAGE, page_size: int = PAGE_SIZE) -> Any:
-    return _page(queries.unassigned_cases(request.user), page, page_size)
 
 
-@router.get(
+@list_endpoint(
+    router,
     "/postponements",
-    response={200: PageOut[PostponementOut], **ERRORS},
+    PostponementOut,
     summary="Postponement requests: pending ones I may decide, or all I may see",
     url_name="cases_postponements",
 )

@@ -22,6 +22,7 @@ from django.utils.translation import pgettext_lazy
 from gridgov.cases.models import CaseClass, Rating, Source, Stage, TimeUnit
 from gridgov.core.errors import DomainError, InvalidInput
 from gridgov.core.text import has_control_characters
+from gridgov.web.forms import FoldedFilters
 
 MAX_PHOTOS = 6
 NUMERIC = {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
@@ -425,8 +426,9 @@ class QueueFilterForm(forms.Form):
         return {k: v or "" for k, v in self.cleaned_data.items()} if self.is_valid() else {}
 
 
-class CaseFilterForm(forms.Form):
-    """The full case list's search and filters, sent by GET (bookmarkable, paged)."""
+class CaseFilterForm(FoldedFilters):
+    """The full case list's search and filters, sent by GET (bookmarkable, paged); the
+    search stays in view, the others fold under "More filters"."""
 
     q = forms.CharField(
         label=_("Search"),
@@ -469,13 +471,6 @@ class CaseFilterForm(forms.Form):
         self.fields["case_class"].choices = _any(class_filter_choices(classes))  # type: ignore[attr-defined]
 
     MORE = ("stage", "case_class", "source", "territory", "department", "overdue")
-
-    def more_fields(self) -> list[forms.BoundField]:
-        """The filters folded under "More filters" (the search stays in view)."""
-        return [self[name] for name in self.MORE]
-
-    def more_used(self) -> bool:
-        return any(self.data.get(name) for name in self.MORE)
 
     def clean_q(self) -> str:
         text = self.cleaned_data.get("q") or ""
@@ -607,7 +602,7 @@ class DecidePostponementForm(VersionForm):
 
 
 class MergeForm(VersionForm):
-    into = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    into_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class RatingForm(forms.Form):

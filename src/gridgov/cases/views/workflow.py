@@ -677,156 +677,146 @@ def _case_feature(case: Case, now: dt.datetime, by_stage: bool) -> dict[str, Any
 class Move:
     """A move on the case page: its form, its words and the action it calls."""
 
-    form: type[django_forms.Form]
+    form: type[django_forms.Form]  # its fields are named after the action's arguments
+    action: Callable[..., Any]
     title: Promise
     submit: Promise
     done: Promise  # the message after it succeeded
-    call: Callable[[Any, Case, dict[str, Any]], Any]
     style: str = "primary"  # primary | plain | danger
     intro: Promise | None = None
     confirm: Promise | None = None
     folded: bool = False  # shown closed on a phone (a secondary move)
+    moves: str = ""  # the form field naming what the action moves, when not the case
 
-
-def _v(d: dict[str, Any]) -> int:
-    return d["version"]
+    def run(self, user: Any, case: Case, values: dict[str, Any]) -> Any:
+        """The action, called with the form's values as its keyword arguments."""
+        values = dict(values)
+        target = values.pop(self.moves) if self.moves else case.pk
+        return self.action(target, actor=user, **values)
 
 
 MOVES: dict[str, Move] = {
     "request_verification": Move(
         forms.NoteForm,
+        actions.request_verification,
         gettext_lazy("Ask the grid's supervisor to verify"),
         gettext_lazy("Send for verification"),
         gettext_lazy("Sent to the grid's supervisor for verification."),
-        lambda u, c, d: actions.request_verification(c.pk, actor=u, version=_v(d), note=d["note"]),
         style="plain",
     ),
     "record_verification": Move(
         forms.VerifyForm,
+        actions.record_verification,
         gettext_lazy("Verify on site"),
         gettext_lazy("Record the verification"),
         gettext_lazy("Verification recorded."),
-        lambda u, c, d: actions.record_verification(
-            c.pk, actor=u, version=_v(d), is_real=d["is_real"], note=d["note"], photos=d["photos"]
-        ),
         intro=gettext_lazy(
             "Go to the place, look, take photos, and say whether the report is true."
         ),
     ),
     "file": Move(
         forms.FileForm,
+        actions.file_case,
         gettext_lazy("File the case"),
         gettext_lazy("File"),
         gettext_lazy("Case filed; it waits for the command centre to dispatch it."),
-        lambda u, c, d: actions.file_case(
-            c.pk, actor=u, version=_v(d), case_class=d["case_class"], note=d["note"]
-        ),
     ),
     "dispatch": Move(
         forms.DispatchForm,
+        actions.dispatch_case,
         gettext_lazy("Dispatch to a department"),
         gettext_lazy("Dispatch"),
         gettext_lazy("Case dispatched; the disposal clock runs."),
-        lambda u, c, d: actions.dispatch_case(
-            c.pk, actor=u, version=_v(d), department=d["department"], note=d["note"]
-        ),
     ),
     "accept": Move(
         forms.PlainForm,
+        actions.accept_case,
         gettext_lazy("Accept the case"),
         gettext_lazy("Accept"),
         gettext_lazy("Case accepted; dispose of it before the deadline."),
-        lambda u, c, d: actions.accept_case(c.pk, actor=u, version=_v(d)),
         intro=gettext_lazy("Your department takes the case on."),
     ),
     "return": Move(
         forms.ReasonForm,
+        actions.return_case,
         gettext_lazy("Return as wrongly sent"),
         gettext_lazy("Return"),
         gettext_lazy("Case returned to the command centre."),
-        lambda u, c, d: actions.return_case(c.pk, actor=u, version=_v(d), reason=d["reason"]),
         style="danger",
         intro=gettext_lazy("The case is not your department's: say whose it is."),
         folded=True,
     ),
     "dispose": Move(
         forms.DisposeForm,
+        actions.dispose_case,
         gettext_lazy("Report the result"),
         gettext_lazy("Report the result"),
         gettext_lazy("Result reported; the case goes to an on-site check."),
-        lambda u, c, d: actions.dispose_case(
-            c.pk, actor=u, version=_v(d), result=d["result"], photos=d["photos"]
-        ),
     ),
     "request_check": Move(
         forms.NoteForm,
+        actions.request_check,
         gettext_lazy("Ask for an on-site check"),
         gettext_lazy("Send for checking"),
         gettext_lazy("Sent to the grid's supervisor for an on-site check."),
-        lambda u, c, d: actions.request_check(c.pk, actor=u, version=_v(d), note=d["note"]),
     ),
     "record_check": Move(
         forms.CheckForm,
+        actions.record_check,
         gettext_lazy("Check on site"),
         gettext_lazy("Record the check"),
         gettext_lazy("Check recorded."),
-        lambda u, c, d: actions.record_check(
-            c.pk, actor=u, version=_v(d), passed=d["passed"], note=d["note"], photos=d["photos"]
-        ),
         intro=gettext_lazy("Go to the place and see whether the problem is solved."),
     ),
     "close": Move(
         forms.NoteForm,
+        actions.close_case,
         gettext_lazy("Close the case"),
         gettext_lazy("Close"),
         gettext_lazy("Case closed."),
-        lambda u, c, d: actions.close_case(c.pk, actor=u, version=_v(d), note=d["note"]),
     ),
     "rework": Move(
         forms.ReasonForm,
+        actions.rework_case,
         gettext_lazy("Send back for rework"),
         gettext_lazy("Send back"),
         gettext_lazy("Case sent back to the department."),
-        lambda u, c, d: actions.rework_case(c.pk, actor=u, version=_v(d), reason=d["reason"]),
         style="danger",
         folded=True,
     ),
     "cancel": Move(
         forms.ReasonForm,
+        actions.cancel_case,
         gettext_lazy("Cancel as invalid"),
         gettext_lazy("Cancel the case"),
         gettext_lazy("Case cancelled."),
-        lambda u, c, d: actions.cancel_case(c.pk, actor=u, version=_v(d), reason=d["reason"]),
         style="danger",
         confirm=gettext_lazy("Cancel this case? It cannot be reopened."),
         folded=True,
     ),
     "request_postponement": Move(
         forms.PostponeForm,
+        actions.request_postponement,
         gettext_lazy("Ask for more time"),
         gettext_lazy("Ask for a postponement"),
         gettext_lazy("Postponement requested; the command centre decides."),
-        lambda u, c, d: actions.request_postponement(
-            c.pk, actor=u, version=_v(d), amount=d["amount"], unit=d["unit"], reason=d["reason"]
-        ),
         style="plain",
         folded=True,
     ),
     "decide_postponement": Move(
         forms.DecidePostponementForm,
+        actions.decide_postponement,
         gettext_lazy("Decide the postponement"),
         gettext_lazy("Record the decision"),
         gettext_lazy("Decision recorded."),
-        lambda u, c, d: actions.decide_postponement(
-            d["postponement"], actor=u, version=_v(d), approve=d["approve"], note=d["note"]
-        ),
+        moves="postponement",
     ),
     "merge": Move(
         forms.MergeForm,
+        actions.merge_case,
         gettext_lazy("Merge into this case"),
         gettext_lazy("Merge"),
         gettext_lazy("Case merged."),
-        lambda u, c, d: actions.merge_case(c.pk, actor=u, version=_v(d), into_id=d["into"]),
         style="plain",
         confirm=gettext_lazy("Merge this case into the other one? This case will be cancelled."),
     ),
@@ -1013,7 +1003,7 @@ def case_move(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
             messages.error(request, _("The merge could not be sent; reload the page."))
         return case_page(request, case, status=422, bound={action: form})
     try:
-        MOVES[action].call(user, case, _cleaned_for_call(action, user, case, form))
+        MOVES[action].run(user, case, _cleaned_for_call(action, user, case, form))
     except Conflict as exc:
         messages.error(
             request,
