@@ -1,6 +1,7 @@
 """Benchmark: cases filed per second through the HTTP API on the full demo city.
 
     .venv/bin/python bench/filing.py [--cases 1000] [--sample 100] [--home DIR]
+    .venv/bin/python bench/filing.py --mode report   # reports only (a hotline or an app)
     .venv/bin/python bench/filing.py --database-url postgres://USER@HOST:PORT/DB
 
 One filed case is what a hotline system does for a call: ``POST /api/v1/cases/`` (a report
@@ -18,6 +19,10 @@ audit chain, inbox messages, evaluation roll-ups), in process with Django's test
   responsibility list and scanning it in Python for the longest matching prefix.
 - **Floor**: a bare ``Case.objects.create`` per case with everything precomputed (no
   checks, no events, no audit, no HTTP): what the database alone costs.
+
+``--mode``: ``filing`` (the three requests), ``report`` (the report alone: what a hotline
+system or a citizens' app sends most), or ``both`` (the default). Before timing, the
+queries of each kind of request are counted over a few filings (``queries per request``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 REQUESTS = ("report", "file", "dispatch")
+MODES = ("both", "filing", "report")
+COUNTED = 20  # filings whose queries are counted (not timed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -42,6 +49,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--home", default="/tmp/gridgov-bench-filing", help="GRIDGOV_HOME")
     parser.add_argument("--database-url", default="", help="e.g. postgres://user@host:port/db")
     parser.add_argument("--seed", type=int, default=2020, help="seed of the city and the cases")
+    parser.add_argument("--mode", choices=MODES, default="both", help="what to time (see above)")
     return parser.parse_args()
 
 
@@ -131,32 +139,57 @@ def filing_bodies(count: int, seed: int, classes: list[int]) -> list[dict[str, A
 
 
 def file_all(
-    client: Any, bodies: list[dict[str, Any]], fallback: int
+    client: Any,
+    bodies: list[dict[str, Any]],
+    fallback: int,
+    steps: tuple[str, ...] = REQUESTS,
+    measure: Any = None,
 ) -> tuple[float, dict[str, float]]:
-    """Report, file and dispatch each body (to ``fallback`` when no department is
-    responsible: the unassigned queue's hand choice); (seconds, seconds per request)."""
+    """Report each body, then file and dispatch it (to ``fallback`` when no department is
+    responsible: the unassigned queue's hand choice) unless ``steps`` stop at the report;
+    (seconds, seconds per request). ``measure(step)`` wraps each request when given."""
     import json
 
-    spent = dict.fromkeys(REQUESTS, 0.0)
+    spent = dict.fromkeys(steps, 0.0)
     started = time.perf_counter()
-    for body in bodies:
+
+    def request(step: str, path: str, body: dict[str, Any], status: int) -> dict[str, Any]:
         tick = time.perf_counter()
-        answer = client.post("/api/v1/cases/", json.dumps(body), content_type="application/json")
-        case = _ok(answer, 201)
-        spent["report"] += time.perf_counter() - tick
-        for step in ("file", "dispatch"):
-            tick = time.perf_counter()
+        with measure(step) if measure else _nothing():
+            answer = client.post(path, json.dumps(body), content_type="application/json")
+        spent[step] += time.perf_counter() - tick
+        return _ok(answer, status)
+
+    for body in bodies:
+        case = request("report", "/api/v1/cases/", body, 201)
+        for step in steps[1:]:
             move = {"version": case["version"]}
             if step == "dispatch" and case["suggested_department"] is None:
                 move["department"] = fallback
-            answer = client.post(
-                f"/api/v1/cases/{case['id']}/{step}",
-                json.dumps(move),
-                content_type="application/json",
-            )
-            case = _ok(answer, 200)
-            spent[step] += time.perf_counter() - tick
+            case = request(step, f"/api/v1/cases/{case['id']}/{step}", move, 200)
     return time.perf_counter() - started, spent
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def queries_per_request(client: Any, bodies: list[dict[str, Any]], fallback: int) -> str:
+    """The mean number of queries of each kind of request, over ``bodies`` filed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counted = dict.fromkeys(REQUESTS, 0)
+
+    @contextmanager
+    def count(step: str) -> Iterator[None]:
+        with CaptureQueriesContext(connection) as captured:
+            yield
+        counted[step] += len(captured)
+
+    file_all(client, bodies, fallback, measure=count)
+    return " · ".join(f"{step} {counted[step] / len(bodies):.1f}" for step in REQUESTS)
 
 
 def _ok(answer: Any, status: int) -> dict[str, Any]:
@@ -236,6 +269,20 @@ def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.1f}" if seconds else "∞"
 
 
+def timed(
+    label: str, client: Any, bodies: list[dict[str, Any]], fallback: int, steps: tuple[str, ...]
+) -> float:
+    """File (or only report) the bodies and print the rate and the time per request;
+    returns the rate."""
+    seconds, spent = file_all(client, bodies, fallback, steps)
+    what = "filings" if len(steps) > 1 else "reports"
+    per_second = rate(len(bodies), seconds)
+    print(f"{label + ': ' + what:<20} {len(bodies):,} in {seconds:.2f} s = {per_second}/s")
+    for step in steps:
+        print(f"  {step:<9} per case  {spent[step] / len(bodies) * 1000:.1f} ms")
+    return len(bodies) / seconds
+
+
 def main() -> int:
     args = parse_args()
     setup(args)
@@ -254,34 +301,30 @@ def main() -> int:
     print(f"database             {connection.vendor}")
     print(f"grids                {grids:,}")
     print(f"responsibility rows  {rows:,} over {len(classes)} classes")
-    bodies = filing_bodies(args.cases + args.sample, args.seed, classes)
-    ours, baseline = bodies[: args.cases], bodies[args.cases :]
+    bodies = filing_bodies(args.cases + args.sample + COUNTED, args.seed, classes)
+    ours, baseline = bodies[: args.cases], bodies[args.cases : args.cases + args.sample]
 
     locating.current_index()  # built once per process, as in a running server
     file_all(client, ours[:5], fallback)  # warm: the calendar, the token, the first pages of caches
-    seconds, spent = file_all(client, ours, fallback)
-    print(f"ours: filings        {len(ours):,} in {seconds:.2f} s = {rate(len(ours), seconds)}/s")
-    for step in REQUESTS:
-        print(f"  {step:<9} per case  {spent[step] / len(ours) * 1000:.1f} ms")
-
-    with naive_lookups():
-        base_seconds, base_spent = file_all(client, baseline, fallback)
-    print(
-        f"baseline: filings    {len(baseline):,} in {base_seconds:.2f} s = "
-        f"{rate(len(baseline), base_seconds)}/s"
-    )
-    for step in REQUESTS:
-        print(f"  {step:<9} per case  {base_spent[step] / len(baseline) * 1000:.1f} ms")
+    counted = queries_per_request(client, bodies[-COUNTED:], fallback)
+    print(f"queries per request  {counted} (mean of {COUNTED} filings)")
+    modes = [("filing", REQUESTS), ("report", REQUESTS[:1])]
+    chosen = [(mode, steps) for mode, steps in modes if args.mode in ("both", mode)]
+    ratios = []
+    for mode, steps in chosen:
+        ours_rate = timed("ours", client, ours, fallback, steps)
+        with naive_lookups():
+            base_rate = timed("baseline", client, baseline, fallback, steps)
+        ratios.append((mode, ours_rate, base_rate))
 
     located = [locating.locate_code(b["lon"], b["lat"]) or "" for b in ours]
     floor_seconds = bare_inserts(ours, located)
-    floor_rate = rate(len(ours), floor_seconds)
-    print(f"floor: bare inserts  {len(ours):,} in {floor_seconds:.2f} s = {floor_rate} rows/s")
-
-    ours_rate = len(ours) / seconds
-    print(f"ratio ours/baseline  {ours_rate / (len(baseline) / base_seconds):.1f}×")
-    share = ours_rate / (len(ours) / floor_seconds)
-    print(f"ratio ours/floor     {share:.3f} (our filings per bare insert)")
+    floor_rate = len(ours) / floor_seconds
+    per_second = rate(len(ours), floor_seconds)
+    print(f"floor: bare inserts  {len(ours):,} in {floor_seconds:.2f} s = {per_second} rows/s")
+    for mode, ours_rate, base_rate in ratios:
+        print(f"ratio ours/baseline  {ours_rate / base_rate:.1f}× ({mode})")
+        print(f"ratio ours/floor     {ours_rate / floor_rate:.3f} ({mode}: ours per bare insert)")
     return 0
 
 
