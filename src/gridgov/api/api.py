@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
@@ -69,7 +71,15 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @csrf_exempt
 def unknown_url(request: HttpRequest, path: str = "") -> HttpResponse:
     """Any other URL under /api/v1/ (e.g. ``/cases/abc`` where a case id belongs): the
-    API's 404 in its one error shape, not the site's HTML page."""
+    API's 404 in its one error shape, not the site's HTML page — after the redirect to
+    the URL with a slash that Django's APPEND_SLASH gives when that one exists."""
+    if settings.APPEND_SLASH and not request.path_info.endswith("/"):
+        try:
+            with_slash = resolve(f"{request.path_info}/")
+        except Resolver404:
+            with_slash = None
+        if with_slash is not None and with_slash.func is not unknown_url:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
     return error(request, 404, "not_found", _("Not found."))
 
 

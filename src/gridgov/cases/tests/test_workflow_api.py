@@ -176,3 +176,13 @@ def test_a_move_writes_every_column_it_changed(world: World) -> None:
         stored = Case.objects.get(pk=case.pk)
         for field in Case._meta.concrete_fields:
             assert getattr(stored, field.attname) == getattr(case, field.attname), (action, field)
+
+
+def test_a_url_that_names_no_case_answers_the_apis_404(world: World) -> None:
+    client = as_user(world.supervision)
+    for path in (f"{BASE}/null,null", f"{BASE}/12/nothing", f"{BASE}/attachments/x"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.json()["code"] == "not_found", path
+    assert client.post(f"{BASE}/abc/file", {}, content_type="application/json").status_code == 404
+    moved = client.get(BASE)  # the list's URL ends in a slash: Django's redirect stays
+    assert moved.status_code == 301 and moved["Location"] == f"{BASE}/"
