@@ -333,4 +333,4 @@ class Attachment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.original_name or self.file.name
+        return self.original_name or self.file.name or ""
