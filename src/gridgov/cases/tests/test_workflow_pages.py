@@ -193,7 +193,9 @@ def test_filing_lists_likely_duplicates_with_a_merge_button(world: World) -> Non
     client = client_for(world.supervision)
     html = client.get(case_url(second)).content.decode()
     assert f'data-duplicate="{first.number}"' in html
-    response = client.post(move_url(second, "merge"), {"version": second.version, "into_id": first.pk})
+    response = client.post(
+        move_url(second, "merge"), {"version": second.version, "into_id": first.pk}
+    )
     assert response.status_code == 302
     second.refresh_from_db()
     assert second.stage == Stage.CANCELLED
