@@ -589,38 +589,51 @@ def postponements(
     return paged(rows, page, page_size, postponement_out)
 
 
-def _decide(request: HttpRequest, postponement_id: int, approve: bool) -> Any:
-    data, _files = body(request, DecisionIn)
-    postponement = actions.decide_postponement(
-        postponement_id,
-        actor=request.user,
-        approve=approve,
-        note=data.note,
-        version=data.version,
+def _post(
+    path: str,
+    endpoint: Callable[..., Any],
+    schema: type[Schema],
+    answer: type[Schema],
+    summary: str,
+    url_name: str,
+    photos: bool = False,
+) -> None:
+    """Register a POST endpoint whose body ``body`` reads as ``schema`` (JSON, or a form
+    with ``photos`` when they are taken)."""
+    router.add_api_operation(
+        path,
+        ["POST"],
+        endpoint,
+        response={200: answer, **ERRORS},
+        summary=summary,
+        openapi_extra=_body_doc(schema, photos=photos),
+        url_name=url_name,
     )
-    return postponement_out(queries.get_postponement_for(request.user, postponement.pk))
 
 
-@router.post(
-    "/postponements/{int:postponement_id}/approve",
-    response={200: PostponementOut, **ERRORS},
-    summary="Approve a postponement: the deadline moves by the time asked for",
-    openapi_extra=_body_doc(DecisionIn, photos=False),
-    url_name="cases_postponement_approve",
+def _decision_endpoint(verb: str, approve: bool, summary: str) -> None:
+    """``POST /cases/postponements/{id}/<verb>``: the command centre's decision."""
+
+    def endpoint(request: HttpRequest, postponement_id: int = ID) -> Any:
+        data, _files = body(request, DecisionIn)
+        postponement = actions.decide_postponement(
+            postponement_id,
+            actor=request.user,
+            approve=approve,
+            note=data.note,
+            version=data.version,
+        )
+        return postponement_out(queries.get_postponement_for(request.user, postponement.pk))
+
+    endpoint.__name__ = f"{verb}_postponement"
+    path = f"/postponements/{{int:postponement_id}}/{verb}"
+    _post(path, endpoint, DecisionIn, PostponementOut, summary, f"cases_postponement_{verb}")
+
+
+_decision_endpoint(
+    "approve", True, "Approve a postponement: the deadline moves by the time asked for"
 )
-def approve_postponement(request: HttpRequest, postponement_id: int = ID) -> Any:
-    return _decide(request, postponement_id, True)
-
-
-@router.post(
-    "/postponements/{int:postponement_id}/reject",
-    response={200: PostponementOut, **ERRORS},
-    summary="Refuse a postponement",
-    openapi_extra=_body_doc(DecisionIn, photos=False),
-    url_name="cases_postponement_reject",
-)
-def reject_postponement(request: HttpRequest, postponement_id: int = ID) -> Any:
-    return _decide(request, postponement_id, False)
+_decision_endpoint("reject", False, "Refuse a postponement")
 
 
 # --- one case -----------------------------------------------------------------------------
@@ -671,15 +684,16 @@ def _move_endpoint(path: str, schema: type[Schema], call: Move, summary: str) ->
         )
         return case_detail(request.user, case)
 
-    endpoint.__name__ = f"move_{path.replace('-', '_')}"
-    router.add_api_operation(
+    name = path.replace("-", "_")
+    endpoint.__name__ = f"move_{name}"
+    _post(
         f"/{{int:case_id}}/{path}",
-        ["POST"],
         endpoint,
-        response={200: CaseDetailOut, **ERRORS},
-        summary=summary,
-        openapi_extra=_body_doc(schema, photos=photos),
-        url_name=f"cases_{path.replace('-', '_')}",
+        schema,
+        CaseDetailOut,
+        summary,
+        f"cases_{name}",
+        photos,
     )
 
 
