@@ -1,6 +1,6 @@
 """What the demo city holds besides its territory and logins: residents, departments and
-the responsibility list, a facility inventory and a year of case history — so every
-page has something to show on first start.
+the responsibility list, a facility inventory, a year of case history and an epidemic
+under way — so every page has something to show on first start.
 
 Each step is the owning domain's own seeding function, run once: a step whose data is
 already there adds nothing.
@@ -31,6 +31,7 @@ def seed_content(*, progress: Progress | None = None, seed: int = 0) -> dict[str
     from gridgov.cases.history import seed_demo_history
     from gridgov.cases.models import Case
     from gridgov.demo.residents import seed_residents
+    from gridgov.epidemic.demo import seed_epidemic
 
     report = progress or (lambda step, done, total: None)
     steps: list[tuple[str, Callable[[], int]]] = [
@@ -54,6 +55,7 @@ def seed_content(*, progress: Progress | None = None, seed: int = 0) -> dict[str
                 else seed_demo_history(CITY, cases=HISTORY_CASES, seed=seed)
             ),
         ),
+        (_("Epidemic response"), lambda: seed_epidemic(CITY, seed=seed)),
     ]
     counts: dict[str, int] = {}
     for done, (label, step) in enumerate(steps):

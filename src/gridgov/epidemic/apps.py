@@ -9,8 +9,9 @@ class EpidemicConfig(AppConfig):
 
     def ready(self) -> None:
         # Each concern hooks itself up (navigation, audit labels) from its page module.
-        from gridgov.epidemic.views import declarations, health_code, risk
+        from gridgov.epidemic.concerns import modules
 
-        risk.register_web()
-        declarations.register_web()
-        health_code.register_web()
+        for module in modules("views"):
+            hook = getattr(module, "register_web", None)
+            if hook is not None:
+                hook()

@@ -3,7 +3,8 @@
 ``gridgov epidemic verify-code TOKEN`` checks a health code token offline (with this
 installation's public key, or ``--public-key`` — what a checkpoint's laptop runs);
 ``gridgov epidemic public-key`` prints the key to give checkpoints;
-``gridgov epidemic recount`` rebuilds the declaration and health-code roll-ups.
+``gridgov epidemic recount`` rebuilds the roll-ups. Every ``<concern>_cli`` module adds
+its own commands with ``register(commands)``.
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     verify.set_defaults(func=cmd_verify_code)
     key = commands.add_parser("public-key", help="print the public key checkpoints verify with")
     key.set_defaults(func=cmd_public_key)
-    recount = commands.add_parser(
-        "recount", help="rebuild the declaration and health-code roll-ups from the rows"
-    )
+    recount = commands.add_parser("recount", help="rebuild the epidemic roll-ups from the rows")
     recount.set_defaults(func=cmd_recount)
+    # Each concern with commands of its own adds them from its ``<concern>_cli`` module.
+    from gridgov.epidemic.concerns import command_modules
+
+    for module in command_modules():
+        module.register(commands)
 
 
 def cmd_verify_code(args: argparse.Namespace) -> int:
@@ -87,8 +91,8 @@ def cmd_recount(args: argparse.Namespace) -> int:
         with _as_operator():
             done = rollups.recount()
         console.print(
-            _("%(rows)d daily figures and %(grids)d grids' code counts rebuilt.")
-            % {"rows": done["daily_rows"], "grids": done["grids"]}
+            _("%(rows)d daily figures and %(standing)d standing figures rebuilt.")
+            % {"rows": done["daily_rows"], "standing": done["standing_rows"]}
         )
         return 0
 

@@ -11,17 +11,19 @@ Daily measures (per grid, per day):
 Current measures (per grid): ``code:yellow``, ``code:red`` — people whose code is that
 colour now (by the grid of their code row).
 
-Later measures (screening, isolation, follow-ups, reports, notices) add their names here.
+Every other concern (screening, isolation, cases, reports, notices) names its measures
+and how to recount them in its own module of ``gridgov.epidemic.tallies`` (a ``TALLY``).
 Every write adds its deltas in its own transaction with one upsert (``add_daily``,
-``add_current``); ``recount`` rebuilds the measures above from the rows, and is what the
-tests compare the kept figures with.
+``add_current``); ``recount`` rebuilds every tally's measures from the rows, and is what
+the tests compare the kept figures with (``kept`` against ``Tally.count``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -193,17 +195,78 @@ def kept_codes() -> dict[str, Counter[str]]:
     return kept
 
 
+@dataclass(frozen=True)
+class Tally:
+    """One concern's roll-up measures: the ``DailyCount`` and ``CurrentCount`` rows it owns
+    (a ``Q`` over ``measure``) and how to count them afresh from its own rows."""
+
+    name: str
+    daily: Q
+    current: Q
+    count_daily: Callable[[], Mapping[DayKey, Counter[str]]]
+    count_current: Callable[[], Mapping[str, Counter[str]]]
+
+    def kept(self) -> tuple[dict[DayKey, Counter[str]], dict[str, Counter[str]]]:
+        """The figures as kept, in the shape of the counts."""
+        daily: dict[DayKey, Counter[str]] = defaultdict(Counter)
+        for grid, day, measure, value in DailyCount.objects.filter(self.daily).values_list(
+            "grid_code", "date", "measure", "value"
+        ):
+            daily[(grid, day)][measure] += value
+        current: dict[str, Counter[str]] = defaultdict(Counter)
+        for grid, measure, value in CurrentCount.objects.filter(self.current).values_list(
+            "grid_code", "measure", "value"
+        ):
+            current[grid][measure] += value
+        return daily, current
+
+    def matches_recount(self) -> bool:
+        """Whether the kept figures equal a recount (zeros ignored): what tests assert."""
+        daily, current = self.kept()
+        return as_plain(daily) == as_plain(self.count_daily()) and as_plain(current) == as_plain(
+            self.count_current()
+        )
+
+    def rebuild(self) -> tuple[int, int]:
+        """Replace the kept figures by a recount: (daily rows, standing rows) written."""
+        DailyCount.objects.filter(self.daily).delete()
+        CurrentCount.objects.filter(self.current).delete()
+        daily, current = self.count_daily(), self.count_current()
+        add_daily(daily)
+        add_current(current)
+        return sum(len(c) for c in daily.values()), sum(len(c) for c in current.values())
+
+
+NOTHING = Q(pk__in=[])
+
+DECLARATIONS_TALLY = Tally(
+    name="declarations",
+    daily=_owned_daily(),
+    current=Q(measure__startswith=CODE),
+    count_daily=count_declarations,
+    count_current=count_codes,
+)
+
+
+def tallies() -> Iterator[Tally]:
+    """The declarations' tally, then every ``gridgov.epidemic.tallies`` module's ``TALLY``."""
+    from gridgov.epidemic.concerns import modules
+
+    yield DECLARATIONS_TALLY
+    for module in modules("tallies"):
+        yield module.TALLY
+
+
 @transaction.atomic
 def recount() -> dict[str, int]:
-    """Rebuild the declaration, code-change and code measures from the rows (for the
-    operator after a repair; ``gridgov epidemic recount``)."""
-    DailyCount.objects.filter(_owned_daily()).delete()
-    CurrentCount.objects.filter(measure__startswith=CODE).delete()
-    daily = count_declarations()
-    current = count_codes()
-    add_daily(daily)
-    add_current(current)
-    return {"daily_rows": sum(len(c) for c in daily.values()), "grids": len(current)}
+    """Rebuild every tally's measures from the rows (for the operator after a repair;
+    ``gridgov epidemic recount``)."""
+    daily = standing = 0
+    for tally in tallies():
+        daily_rows, standing_rows = tally.rebuild()
+        daily += daily_rows
+        standing += standing_rows
+    return {"daily_rows": daily, "standing_rows": standing}
 
 
 def as_plain(counts: Mapping[Any, Counter[str]]) -> dict[Any, dict[str, int]]:

@@ -1,10 +1,6 @@
-import importlib
+from gridgov.epidemic.concerns import modules
 
 app_name = "epidemic"
 
 # Each concern's page module owns its URL patterns.
-urlpatterns = [
-    pattern
-    for name in ("declarations", "risk", "health_code", "public")
-    for pattern in importlib.import_module(f"gridgov.epidemic.views.{name}").urlpatterns
-]
+urlpatterns = [pattern for module in modules("views") for pattern in module.urlpatterns]

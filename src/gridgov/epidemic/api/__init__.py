@@ -1,4 +1,5 @@
-"""REST endpoints, one router per concern, joined under ``/api/v1/epidemic``."""
+"""REST endpoints, one router per concern (each module's ``router``), joined under
+``/api/v1/epidemic``."""
 
 from ninja import Router
 
@@ -6,10 +7,8 @@ router = Router(tags=["epidemic"])
 
 
 def assemble() -> Router:
-    """Mount every concern's router; modules are imported here so each owns its own."""
-    import importlib
+    from gridgov.epidemic.concerns import modules
 
-    for name in ("risk", "declarations", "health_code"):
-        module = importlib.import_module(f"gridgov.epidemic.api.{name}")
+    for module in modules("api"):
         router.add_router("", module.router)
     return router
