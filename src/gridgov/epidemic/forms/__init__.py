@@ -1,4 +1,6 @@
-"""Forms of the epidemic pages. They only parse; the actions decide."""
+"""Forms of the epidemic pages. They only parse; the actions decide. The first concerns'
+forms (risk areas, declarations, health codes, settings) are here; later concerns keep
+theirs in ``forms/<concern>.py``."""
 
 from __future__ import annotations
 
