@@ -6,10 +6,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from gridgov.core.errors import NotFound
 from gridgov.inbox.models import Message, MessageKind
+
+# Sent inside the transaction that marks a user's messages read, with ``recipient`` (the
+# reader), ``topics`` (the distinct topics of the messages newly read) and ``read_at``: a
+# domain keeping receipts of its own (an epidemic notice's) updates them in that
+# transaction. ``retire`` sends nothing: a retired message was not read by anyone.
+messages_read = Signal()
 
 
 def deliver(
@@ -60,6 +67,10 @@ def mark_read(message_id: int, *, actor: Any) -> Message:
     if message.read_at is None:
         message.read_at = timezone.now()
         message.save(update_fields=["read_at"])
+        if message.topic:
+            messages_read.send(
+                Message, recipient=actor, topics=[message.topic], read_at=message.read_at
+            )
     return message
 
 
@@ -68,6 +79,10 @@ def mark_all_read(*, actor: Any) -> int:
     """A user marks every unread message of theirs read; returns how many were unread."""
     if not getattr(actor, "pk", None):
         raise NotFound()
-    return Message.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    unread = Message.objects.filter(recipient_id=actor.pk, read_at__isnull=True)
+    topics = sorted(unread.exclude(topic="").order_by().values_list("topic", flat=True).distinct())
+    now = timezone.now()
+    marked = unread.update(read_at=now)
+    if topics:
+        messages_read.send(Message, recipient=actor, topics=topics, read_at=now)
+    return marked
