@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
@@ -29,7 +28,7 @@ from django.utils.translation import pgettext_lazy
 from gridgov.accounts import scope
 from gridgov.audit import labels as audit_labels
 from gridgov.audit.actions import diff, record
-from gridgov.core import crypto
+from gridgov.core import checks, crypto
 from gridgov.core.degrees import degrees
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
 from gridgov.core.versions import check_version
@@ -61,53 +60,28 @@ DISABILITY_LEVELS = ("一级", "二级", "三级", "四级")
 # --- small helpers ------------------------------------------------------------------------
 
 
+# The models whose fields' names label the errors of the registry's actions.
+LABELLED_MODELS = (Person, Household, Building, CareTag, Movement)
+
+
 def field_label(field: str) -> str:
     """The translated name of a field for messages ("id_number" → "ID number")."""
-    name = field.split(".")[0]
-    for model in (Person, Household, Building, CareTag, Movement):
-        for candidate in (name, f"{name}_masked", name.removesuffix("_id")):
-            try:
-                found = model._meta.get_field(candidate)
-            except FieldDoesNotExist:
-                continue
-            if label := getattr(found, "verbose_name", None):
-                return str(label)
-    return field
+    return checks.field_label(field, LABELLED_MODELS)
 
 
 def _fail(fields: Mapping[str, Any], message: Any = None) -> InvalidInput:
     """InvalidInput naming every bad field; one field makes the message say which."""
-    if message is None and len(fields) == 1:
-        field, reason = next(iter(fields.items()))
-        message = _("%(field)s: %(reason)s") % {"field": field_label(field), "reason": reason}
-    return InvalidInput(message or _("Some fields are not valid."), fields=dict(fields))
+    return checks.invalid(fields, message, models=LABELLED_MODELS)
 
 
-def _text(value: Any, field: str, max_length: int, errors: dict[str, Any]) -> str:
-    text = " ".join(str(value if value is not None else "").split())
-    if not text.isprintable():
-        errors[field] = _("contains control characters")
-    elif len(text) > max_length:
-        errors[field] = _("longer than %(n)d characters") % {"n": max_length}
-    return text
+_text = checks.clean_text
 
 
 def _max_length(model: Any, field: str) -> int:
     return int(model._meta.get_field(field).max_length)
 
 
-def _date(value: Any, field: str, errors: dict[str, Any]) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[field] = _("not a date (YYYY-MM-DD)")
-        return None
+_date = checks.clean_date
 
 
 def _choice(value: Any, choices: Any, field: str, errors: dict[str, Any]) -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
+from gridgov.core import checks
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
 from gridgov.epidemic.models import EpidemicSettings, HealthDeclaration, RiskArea
 
@@ -18,47 +17,16 @@ LABELLED_MODELS = (HealthDeclaration, RiskArea, EpidemicSettings)
 
 def field_label(field: str) -> str:
     """The translated name of a field for messages ("valid_from" → "valid from")."""
-    for model in LABELLED_MODELS:
-        try:
-            found = model._meta.get_field(field)
-        except FieldDoesNotExist:
-            continue
-        if label := getattr(found, "verbose_name", None):
-            return str(label)
-    return field
+    return checks.field_label(field, LABELLED_MODELS)
 
 
 def fail(fields: Mapping[str, Any], message: Any = None) -> InvalidInput:
     """InvalidInput naming every bad field; with one field the message says which."""
-    if message is None and len(fields) == 1:
-        field, reason = next(iter(fields.items()))
-        message = _("%(field)s: %(reason)s") % {"field": field_label(field), "reason": reason}
-    return InvalidInput(message or _("Some fields are not valid."), fields=dict(fields))
+    return checks.invalid(fields, message, models=LABELLED_MODELS)
 
 
-def clean_text(value: Any, field: str, max_length: int, errors: dict[str, Any]) -> str:
-    text = " ".join(str(value if value is not None else "").split())
-    if not text.isprintable():
-        errors[field] = _("contains control characters")
-    elif len(text) > max_length:
-        errors[field] = _("longer than %(n)d characters") % {"n": max_length}
-    return text
-
-
-def clean_date(value: Any, field: str, errors: dict[str, Any], *, required: bool) -> dt.date | None:
-    if value in (None, ""):
-        if required:
-            errors[field] = _("required")
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        errors[field] = _("not a date (YYYY-MM-DD)")
-        return None
+clean_text = checks.clean_text
+clean_date = checks.clean_date
 
 
 def clean_decimal(
