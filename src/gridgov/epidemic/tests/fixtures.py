@@ -24,6 +24,9 @@ from gridgov.epidemic.models import (
     HealthCodeChange,
     HealthDeclaration,
     RiskArea,
+    ScreeningCampaign,
+    ScreeningRecord,
+    ScreeningTask,
 )
 from gridgov.inbox.models import Message
 from gridgov.registry import actions as registry_actions
@@ -82,6 +85,9 @@ EPIDEMIC_MODELS = (
     HealthCodeChange,
     DailyCount,
     CurrentCount,
+    ScreeningCampaign,
+    ScreeningTask,
+    ScreeningRecord,
 )
 
 
