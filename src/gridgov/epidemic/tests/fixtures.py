@@ -17,12 +17,15 @@ from gridgov.accounts.models import User
 from gridgov.audit.models import AuditEvent
 from gridgov.epidemic import rules
 from gridgov.epidemic.models import (
+    CloseContact,
+    CommunitySituation,
     CurrentCount,
     DailyCount,
     DeclarationDay,
     HealthCode,
     HealthCodeChange,
     HealthDeclaration,
+    InfectionCase,
     RiskArea,
     ScreeningCampaign,
     ScreeningRecord,
@@ -88,6 +91,9 @@ EPIDEMIC_MODELS = (
     ScreeningCampaign,
     ScreeningTask,
     ScreeningRecord,
+    InfectionCase,
+    CloseContact,
+    CommunitySituation,
 )
 
 
