@@ -26,6 +26,9 @@ from gridgov.epidemic.models import (
     HealthCodeChange,
     HealthDeclaration,
     InfectionCase,
+    Notice,
+    NoticeDelivery,
+    NoticeTarget,
     RiskArea,
     ScreeningCampaign,
     ScreeningRecord,
@@ -94,6 +97,9 @@ EPIDEMIC_MODELS = (
     InfectionCase,
     CloseContact,
     CommunitySituation,
+    Notice,
+    NoticeTarget,
+    NoticeDelivery,
 )
 
 
