@@ -257,10 +257,13 @@ def list_follow_ups(
     page_size: int = PAGE_SIZE,
 ) -> Any:
     day = date or rules.today()
+    own = own_grid_codes(request.user)
     if mine is None:
-        mine = not code and bool(own_grid_codes(request.user))
+        mine = not code and bool(own)
     actions.ensure_todays_follow_ups(actor=request.user, day=day)
-    rows = queries.follow_up_list(request.user, day, code=code, mine=mine, status=status or "")
+    rows = queries.follow_up_list(
+        request.user, day, code=code, mine=mine, own_grids=own, status=status or ""
+    )
     threshold = EpidemicSettings.current().fever_threshold
     return paged(rows, page, page_size, _follow_up_shape(threshold))
 

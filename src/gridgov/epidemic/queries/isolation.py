@@ -204,12 +204,13 @@ def follow_up_list(
     *,
     code: str = "",
     mine: bool = False,
+    own_grids: Iterable[str] | None = None,
     status: str = "",
     q: str = "",
 ) -> QuerySet[IsolationFollowUp]:
     """The day's follow-ups where the user follows up (under ``code``; ``mine``: those on
-    the user's own list — assigned to them or in their own grids), in the order of a round
-    on foot: by address, then name."""
+    the user's own list — assigned to them or in their own grids, ``own_grids`` when the
+    caller has read them already), in the order of a round on foot: by address, then name."""
     scope.require(user, FOLLOW_UP, code or None)
     rows = IsolationFollowUp.objects.filter(
         scope.scope_filter(user, capability=FOLLOW_UP), date=day
@@ -217,7 +218,8 @@ def follow_up_list(
     if code:
         rows = rows.filter(grid_code__startswith=code)
     if mine:
-        rows = rows.filter(Q(assignee_id=user.pk) | Q(grid_code__in=own_grid_codes(user)))
+        grids = list(own_grids) if own_grids is not None else own_grid_codes(user)
+        rows = rows.filter(Q(assignee_id=user.pk) | Q(grid_code__in=grids))
     if _choice(status, FollowUpStatus, "status"):
         rows = rows.filter(status=status)
     if q.strip():

@@ -331,22 +331,24 @@ def _round_context(request: HttpRequest) -> dict[str, Any]:
     data = filters.cleaned_data if filters.is_valid() else {}
     code = data.get("code") or ""
     # A grid worker sees their own round unless they ask for an area.
-    mine = not code and bool(own_grid_codes(user))
+    own = own_grid_codes(user)
     actions.ensure_todays_follow_ups(actor=user, day=day)
-    everyone = queries.follow_up_list(user, day, code=code, mine=mine, q=data.get("q") or "")
+    everyone = queries.follow_up_list(
+        user, day, code=code, mine=not code and bool(own), own_grids=own, q=data.get("q") or ""
+    )
     status = data.get("status") or ""
     rows = everyone.filter(status=status) if status else everyone
     result = paginate(rows, request.GET.get("page"), PAGE_SIZE)
-    threshold = EpidemicSettings.current().fever_threshold
+    rules_in_force = EpidemicSettings.current()
     for follow_up in result.items:
-        _dress(follow_up, threshold)
+        _dress(follow_up, rules_in_force.fever_threshold)
     return {
         "filters": filters,
         "day": day,
         "is_today": day == rules.today(),
         "page": result,
         "counts": queries.status_counts(everyone),
-        "deadline": actions.deadline_of(day, EpidemicSettings.current()),
+        "deadline": actions.deadline_of(day, rules_in_force),
     }
 
 
