@@ -141,9 +141,11 @@ LIST_SHEET = "排查名单"
 def _label(field: str) -> str:
     for model in (ScreeningCampaign, ScreeningRecord):
         try:
-            return str(model._meta.get_field(field).verbose_name)
+            found = model._meta.get_field(field)
         except FieldDoesNotExist:
             continue
+        if label := getattr(found, "verbose_name", None):
+            return str(label)
     return field
 
 
@@ -877,7 +879,7 @@ def _record_row(row: ScreeningRecord) -> list[Any]:
     return [
         row.screened_at.astimezone(rules.site_zone()).strftime("%Y-%m-%d %H:%M"),
         person.name,
-        Sex(person.sex).label if person.sex in Sex.values else person.sex,
+        str(Sex(person.sex).label) if person.sex in Sex.values else person.sex,
         _age(person.birth_date, day),
         person.id_number_masked,
         person.phone_masked,

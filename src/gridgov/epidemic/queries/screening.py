@@ -309,6 +309,34 @@ def list_figures(user: Any, campaigns: Sequence[ScreeningCampaign]) -> dict[int,
     return found
 
 
+def figures_for(
+    user: Any,
+    *,
+    grids: Sequence[str] | None = None,
+    prefix: str = "",
+    campaign_id: int | None = None,
+) -> Figures:
+    """Tasks, screened and not found at home over some grids or under a node — of one
+    campaign, else of every campaign under way — from the roll-ups (one query)."""
+    scope.require(user, AGGREGATE, prefix or None)
+    if campaign_id is not None:
+        measures = tally.campaign_measures(campaign_id)
+    else:
+        measures = dict(tally.OVERALL)
+    what_of = {measure: what for what, measure in measures.items()}
+    rows = CurrentCount.objects.filter(
+        scope.scope_filter(user, capability=AGGREGATE), measure__in=list(measures.values())
+    )
+    if grids is not None:
+        rows = rows.filter(grid_code__in=list(grids))
+    if prefix:
+        rows = rows.filter(grid_code__startswith=prefix)
+    found = Figures(prefix)
+    for measure, n in rows.values_list("measure").annotate(n=Sum("value")).order_by():
+        setattr(found, what_of[measure], int(n or 0))
+    return found
+
+
 # --- tasks --------------------------------------------------------------------------------
 
 
