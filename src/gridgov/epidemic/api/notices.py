@@ -422,7 +422,7 @@ def get_notice(request: HttpRequest, notice_id: int = ID) -> Any:
     url_name="epidemic_notice_change",
 )
 def change(request: HttpRequest, payload: NoticePatch, notice_id: int = ID) -> Any:
-    queries.get_notice_for(request.user, notice_id)
+    queries.get_managed_notice_for(request.user, notice_id)
     changes = payload.dict(exclude_unset=True)
     version = changes.pop("version", None)
     if "targets" in changes:
@@ -440,7 +440,7 @@ def change(request: HttpRequest, payload: NoticePatch, notice_id: int = ID) -> A
     url_name="epidemic_notice_send",
 )
 def send(request: HttpRequest, payload: VersionIn, notice_id: int = ID) -> Any:
-    queries.get_notice_for(request.user, notice_id)
+    queries.get_managed_notice_for(request.user, notice_id)
     notice = actions.send_notice(notice_id, actor=request.user, expected_version=payload.version)
     return _one(request, notice)
 
@@ -452,7 +452,7 @@ def send(request: HttpRequest, payload: VersionIn, notice_id: int = ID) -> Any:
     url_name="epidemic_notice_withdraw",
 )
 def withdraw(request: HttpRequest, payload: VersionIn, notice_id: int = ID) -> Any:
-    queries.get_notice_for(request.user, notice_id)
+    queries.get_managed_notice_for(request.user, notice_id)
     notice = actions.withdraw_notice(
         notice_id, actor=request.user, expected_version=payload.version
     )

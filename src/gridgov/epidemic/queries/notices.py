@@ -45,7 +45,14 @@ from gridgov.epidemic.models import (
     NoticeTarget,
 )
 from gridgov.epidemic.tallies import notices as tally
-from gridgov.registry.models import CareKind, CareTag, Person, PersonStatus, TagStatus
+from gridgov.registry.models import (
+    Building,
+    CareKind,
+    CareTag,
+    Person,
+    PersonStatus,
+    TagStatus,
+)
 from gridgov.territory import codes
 from gridgov.territory.models import Region
 
@@ -106,6 +113,15 @@ def get_notice_for(user: Any, notice_id: Any) -> Notice:
 
 def may_manage(user: Any, notice: Notice) -> bool:
     return scope.has_capability(user, NOTIFY, notice.region_code)
+
+
+def get_managed_notice_for(user: Any, notice_id: Any) -> Notice:
+    """A notice the user may change: NotFound when they do not see it, PermissionDenied
+    when they see it without ``epidemic.notify`` over its area."""
+    notice = get_notice_for(user, notice_id)
+    if not may_manage(user, notice):
+        raise PermissionDenied()
+    return notice
 
 
 def search_notices(user: Any, *, q: str = "", status: str = "") -> QuerySet[Notice]:
@@ -337,6 +353,7 @@ def preview_for(user: Any, notice: Notice) -> Preview:
 
 def preview_targets(user: Any, region_code: str, audience: str, rows: Any) -> Preview:
     """The preview of targets not saved yet; errors name the field."""
+    scope.require(user, NOTIFY)
     errors: dict[str, Any] = {}
     if audience not in Audience.values:
         errors["audience"] = _("must be one of: %(choices)s") % {
@@ -503,7 +520,11 @@ def door_list(
     if notice_id not in (None, ""):
         rows = rows.filter(notice_id=_number(notice_id, "notice"))
     if building_id not in (None, ""):
-        rows = rows.filter(person__household__building_id=_number(building_id, "building"))
+        building = _number(building_id, "building")
+        mine = Building.objects.filter(scope.scope_filter(user, capability=DELIVER), pk=building)
+        if not mine.exists():
+            raise NotFound()
+        rows = rows.filter(person__household__building_id=building)
     if grid:
         rows = rows.filter(grid_code__startswith=grid)
     if q.strip():

@@ -202,8 +202,7 @@ def notice_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @domain_errors
 def notice_edit(request: HttpRequest, notice_id: int) -> HttpResponse:
-    notice = queries.get_notice_for(request.user, notice_id)
-    scope.require(request.user, NOTIFY, notice.region_code)
+    notice = queries.get_managed_notice_for(request.user, notice_id)
     if notice.status != NoticeStatus.DRAFT:
         messages.info(request, _("A sent notice cannot be changed."))
         return redirect("epidemic:notice_detail", notice.pk)
@@ -273,8 +272,7 @@ def notice_detail(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 
 def _move(request: HttpRequest, notice_id: int, move: Any, done: str) -> HttpResponse:
-    notice = queries.get_notice_for(request.user, notice_id)
-    scope.require(request.user, NOTIFY, notice.region_code)
+    notice = queries.get_managed_notice_for(request.user, notice_id)
     try:
         moved = move(notice.pk, actor=request.user, expected_version=request.POST.get("version"))
     except (NotFound, PermissionDenied):
