@@ -215,10 +215,21 @@ def _columns(headers: Sequence[str]) -> dict[str, int]:
     return found
 
 
+# Words health authorities' lists use for the settings, beside the settings' own names.
+SETTING_WORDS = {
+    "household": ("同住", "共同居住", "家庭", "家人", "同户"),
+    "work": ("同事", "同学", "工作", "单位", "学校"),
+    "transport": ("同乘", "同车", "同航班", "交通工具", "乘车"),
+    "gathering": ("聚餐", "聚会", "聚集"),
+    "other": ("其他", "其它"),
+}
+
+
 @cache
 def _setting_names() -> dict[str, str]:
-    """Each setting by its code and its Chinese and English names."""
+    """Each setting by its code, its Chinese and English names and ``SETTING_WORDS``."""
     names = {value: value for value in ContactSetting.values}
+    names.update({word: value for value, words in SETTING_WORDS.items() for word in words})
     for lang in ("zh-hans", "en"):
         with translation.override(lang):
             names.update({_key(str(label)): value for value, label in ContactSetting.choices})

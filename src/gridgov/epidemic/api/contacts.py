@@ -45,6 +45,7 @@ TERRITORY = Query("", pattern=r"^(\d{4,15})?$", description="Territory code pref
 NODE = Query("", pattern=r"^(\d{4}|\d{6}|\d{9}|\d{12})?$", description="City to community")
 SPREADSHEET = openapi_file(XLSX_TYPE, CSV_TYPE)
 REVEAL_HELP = "Full ID and phone numbers (registry.reveal needed; audited either way)"
+DEGREE = Query(1, ge=1, le=2, description="1: first degree; 2: second degree")
 REPORTED_FROM = Query(None, description="Reported on or after")
 REPORTED_TO = Query(None, description="Reported on or before")
 UPLOAD = File(..., description="CSV (UTF-8, GBK, GB18030) or XLSX")
@@ -284,7 +285,7 @@ def change_case(request: HttpRequest, payload: CasePatch, case_id: int = ID) -> 
 def case_contacts(
     request: HttpRequest,
     case_id: int = ID,
-    degree: Literal[1, 2] = Query(1, description="1 or 2"),
+    degree: int = DEGREE,
     page: int = PAGE,
     page_size: int = PAGE_SIZE,
 ) -> Any:
