@@ -147,7 +147,7 @@ def _detail(request: HttpRequest, episode_id: int) -> dict[str, Any]:
         follow_up.person = episode.person
     return {
         **episode_out(episode),
-        "ready_for_release": episode.pk in queries.ready_among([episode], rules.today()),
+        "ready_for_release": episode.pk in queries.ready_among([episode], rules.today(), threshold),
         "follow_ups": [_follow_up_shape(threshold)(f) for f in follow_ups],
     }
 

@@ -156,13 +156,17 @@ def day_number(episode: IsolationEpisode, on: dt.date) -> int:
     return (min(on, episode.released_on or on) - episode.start_date).days + 1
 
 
-def ready_among(episodes: Iterable[IsolationEpisode], day: dt.date) -> set[int]:
+def ready_among(
+    episodes: Iterable[IsolationEpisode], day: dt.date, threshold: Decimal | None = None
+) -> set[int]:
     """The ids of ``episodes`` the release rule releases on ``day``: active, planned end
-    reached, and ``ready_for_release``."""
+    reached, and ``ready_for_release`` (by ``threshold``, default the rules in force)."""
     due = [e.pk for e in episodes if e.status == IsolationStatus.ACTIVE and e.planned_end <= day]
     if not due:
         return set()
-    return ready_for_release(due, day, EpidemicSettings.current().fever_threshold)
+    if threshold is None:
+        threshold = EpidemicSettings.current().fever_threshold
+    return ready_for_release(due, day, threshold)
 
 
 def ready_for_release(

@@ -180,7 +180,7 @@ def _detail(
             ),
             "active": active,
             "due": due,
-            "ready": episode.pk in queries.ready_among([episode], today),
+            "ready": episode.pk in queries.ready_among([episode], today, threshold),
             "rule_follow_ups": queries.RULE_FOLLOW_UPS,
             "day_number": queries.day_number(episode, today),
             "today": today,
