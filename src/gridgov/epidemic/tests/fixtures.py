@@ -26,6 +26,8 @@ from gridgov.epidemic.models import (
     HealthCodeChange,
     HealthDeclaration,
     InfectionCase,
+    IsolationEpisode,
+    IsolationFollowUp,
     Notice,
     NoticeDelivery,
     NoticeTarget,
@@ -100,6 +102,8 @@ EPIDEMIC_MODELS = (
     Notice,
     NoticeTarget,
     NoticeDelivery,
+    IsolationEpisode,
+    IsolationFollowUp,
 )
 
 
