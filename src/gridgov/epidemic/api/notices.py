@@ -188,11 +188,8 @@ class PublicNoticeOut(Schema):
     withdrawn: bool
 
 
-def notice_out(
-    notice: Notice, figures: Any = None, names: dict[str, str] | None = None
-) -> dict[str, Any]:
-    targets = list(notice.targets.order_by("pk").values_list("code", "care_kind"))
-    names = names if names is not None else queries.region_names(c for c, _k in targets)
+def notice_out(notice: Notice, figures: Any, targets: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """A notice's answer; ``targets`` as (code, care group, area name)."""
     return {
         "id": notice.pk,
         "title": notice.title,
@@ -202,7 +199,7 @@ def notice_out(
         "status": notice.status,
         "status_label": str(notice.get_status_display()),
         "region_code": notice.region_code,
-        "targets": [{"code": c, "care_kind": k, "name": names.get(c, c)} for c, k in targets],
+        "targets": [{"code": c, "care_kind": k, "name": name} for c, k, name in targets],
         "created_at": notice.created_at,
         "sent_at": notice.sent_at,
         "withdrawn_at": notice.withdrawn_at,
@@ -214,7 +211,10 @@ def notice_out(
 
 def _one(request: HttpRequest, notice: Notice) -> dict[str, Any]:
     totals = queries.totals_in_scope(request.user, [notice.pk])
-    return notice_out(notice, totals.get(notice.pk))
+    rows = list(notice.targets.order_by("pk").values_list("code", "care_kind"))
+    names = queries.region_names(code for code, _kind in rows)
+    targets = [(code, kind, names.get(code, code)) for code, kind in rows]
+    return notice_out(notice, totals.get(notice.pk), targets)
 
 
 def _targets(rows: list[TargetIn] | None) -> list[dict[str, str]] | None:
@@ -239,13 +239,11 @@ def list_notices(
 
 
 def _listed(notice: Notice, figures: Any, names: dict[str, str]) -> dict[str, Any]:
-    out = notice_out(notice, figures, names)
     # From the prefetched targets, not another query per notice.
-    out["targets"] = [
-        {"code": t.code, "care_kind": t.care_kind, "name": names.get(t.code, t.code)}
-        for t in sorted(notice.targets.all(), key=lambda t: t.pk)
-    ]
-    return out
+    targets = sorted(notice.targets.all(), key=lambda t: t.pk)
+    return notice_out(
+        notice, figures, [(t.code, t.care_kind, names.get(t.code, t.code)) for t in targets]
+    )
 
 
 @router.post(
