@@ -18,7 +18,6 @@ from gridgov.core.paging import paginate
 from gridgov.epidemic.actions import notices as actions
 from gridgov.epidemic.models import Notice, NoticeDelivery, NoticeStatus
 from gridgov.epidemic.queries import notices as queries
-from gridgov.epidemic.queries.public import mask_name
 from gridgov.epidemic.tallies import notices as tally
 
 router = Router(tags=["epidemic: notices"])
@@ -499,7 +498,7 @@ def delivery_out(delivery: NoticeDelivery) -> dict[str, Any]:
     staff = delivery.user_id is not None
     return {
         "id": delivery.pk,
-        "recipient": str(delivery.user) if staff else mask_name(delivery.person.name),
+        "recipient": queries.recipient_label(delivery),
         "kind": "staff" if staff else "resident",
         "channel": delivery.channel,
         "grid_code": delivery.grid_code,

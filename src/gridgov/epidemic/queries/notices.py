@@ -44,6 +44,7 @@ from gridgov.epidemic.models import (
     NoticeStatus,
     NoticeTarget,
 )
+from gridgov.epidemic.queries.public import mask_name
 from gridgov.epidemic.tallies import notices as tally
 from gridgov.registry.models import (
     Building,
@@ -561,6 +562,13 @@ def my_notices(user: Any, *, unread: bool = False) -> QuerySet[NoticeDelivery]:
     if unread:
         rows = rows.filter(read_at__isnull=True, notice__status=NoticeStatus.SENT)
     return rows.select_related("notice").order_by("-notice__sent_at", "-pk")
+
+
+def recipient_label(delivery: NoticeDelivery) -> str:
+    """Who a delivery went to as lists show it: a staff member by name, a resident masked."""
+    if delivery.user_id is not None:
+        return str(delivery.user)
+    return mask_name(delivery.person.name) if delivery.person is not None else ""
 
 
 def delivery_to(user: Any, notice: Notice) -> NoticeDelivery | None:

@@ -54,7 +54,8 @@ def figures(code: str, notice: Notice) -> dict[str, int]:
 
 
 def by_person(notice: Notice) -> dict[int, NoticeDelivery]:
-    return {d.person_id: d for d in NoticeDelivery.objects.filter(notice=notice, user=None)}
+    rows = NoticeDelivery.objects.filter(notice=notice, person__isnull=False)
+    return {d.person_id: d for d in rows if d.person_id is not None}
 
 
 # --- targeting ----------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from gridgov.epidemic.capabilities import AGGREGATE, NOTIFY, VIEW
 from gridgov.epidemic.forms import notices as forms
 from gridgov.epidemic.models import Notice, NoticeStatus
 from gridgov.epidemic.queries import notices as queries
-from gridgov.epidemic.queries.public import mask_name
 from gridgov.epidemic.views.common import attempt, form_status, page
 from gridgov.registry.models import CareKind
 from gridgov.territory import codes
@@ -120,7 +119,10 @@ def _places(prefixes: list[str]) -> list[tuple[str, str]]:
 def _targets_initial(notice: Notice | None, region: str) -> list[dict[str, str]]:
     if notice is None:
         return [{"code": region, "care_kind": ""}] if region else []
-    return list(notice.targets.order_by("pk").values("code", "care_kind"))
+    return [
+        {"code": code, "care_kind": kind}
+        for code, kind in notice.targets.order_by("pk").values_list("code", "care_kind")
+    ]
 
 
 def _form_page(request: HttpRequest, notice: Notice | None) -> HttpResponse:
@@ -312,7 +314,7 @@ def notice_deliveries(request: HttpRequest, notice_id: int) -> HttpResponse:
     )
     result = paginate(rows, request.GET.get("page"), PAGE_SIZE)
     for delivery in result.items:
-        delivery.recipient = _recipient(delivery)
+        delivery.recipient = queries.recipient_label(delivery)
     return _page(
         request,
         "deliveries.html",
@@ -329,12 +331,6 @@ def notice_deliveries(request: HttpRequest, notice_id: int) -> HttpResponse:
             ],
         },
     )
-
-
-def _recipient(delivery: Any) -> str:
-    if delivery.user_id:
-        return str(delivery.user)
-    return mask_name(delivery.person.name) if delivery.person_id else ""
 
 
 # --- my notices ---------------------------------------------------------------------------
