@@ -328,20 +328,6 @@ def link_contact(request: HttpRequest, payload: ContactIn) -> Any:
     return Status(201, contact_out(queries.get_contact_for(request.user, link.pk)))
 
 
-@router.delete(
-    "/contacts/{contact_id}",
-    response={204: None, **ERRORS},
-    summary="Remove a close contact listed by mistake",
-    url_name="epidemic_contact_unlink",
-)
-def unlink_contact(
-    request: HttpRequest, contact_id: int = ID, note: str = Query("", max_length=200)
-) -> Any:
-    queries.get_contact_for(request.user, contact_id)
-    actions.unlink_close_contact(contact_id, actor=request.user, note=note)
-    return Status(204, None)
-
-
 @router.get(
     "/contacts/export",
     response=ERRORS,
@@ -391,6 +377,20 @@ def import_contacts(
         "rejected": result.rejected,
         "rows": [vars(row) for row in result.rows],
     }
+
+
+@router.delete(
+    "/contacts/{contact_id}",
+    response={204: None, **ERRORS},
+    summary="Remove a close contact listed by mistake",
+    url_name="epidemic_contact_unlink",
+)
+def unlink_contact(
+    request: HttpRequest, contact_id: int = ID, note: str = Query("", max_length=200)
+) -> Any:
+    queries.get_contact_for(request.user, contact_id)
+    actions.unlink_close_contact(contact_id, actor=request.user, note=note)
+    return Status(204, None)
 
 
 @router.get(

@@ -251,6 +251,7 @@ def get_contact_for(user: Any, contact_id: Any) -> CloseContact:
 
 def check_node(user: Any, code: str) -> str:
     """A territory node from the city down to a community, in the user's figures scope."""
+    scope.require(user, AGGREGATE)
     code = str(code or "").strip()
     if not (code.isascii() and code.isdigit() and len(code) in NODE_LENGTHS):
         raise NotFound()
