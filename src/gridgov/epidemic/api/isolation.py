@@ -214,6 +214,7 @@ def get_episode(request: HttpRequest, episode_id: int = ID) -> Any:
     url_name="epidemic_isolation_release",
 )
 def release(request: HttpRequest, payload: ReleaseIn, episode_id: int = ID) -> Any:
+    queries.get_episode_for(request.user, episode_id)  # 404 for an episode one cannot see
     actions.release_isolation(
         episode_id, actor=request.user, note=payload.note, expected_version=payload.version
     )
@@ -227,6 +228,7 @@ def release(request: HttpRequest, payload: ReleaseIn, episode_id: int = ID) -> A
     url_name="epidemic_isolation_extend",
 )
 def extend(request: HttpRequest, payload: ExtendIn, episode_id: int = ID) -> Any:
+    queries.get_episode_for(request.user, episode_id)
     actions.extend_isolation(
         episode_id,
         actor=request.user,
@@ -296,6 +298,7 @@ def list_missed(
     url_name="epidemic_isolation_follow_up_record",
 )
 def record_follow_up(request: HttpRequest, payload: FollowUpIn, follow_up_id: int = ID) -> Any:
+    queries.get_follow_up_for(request.user, follow_up_id)  # 404 for one one cannot see
     actions.record_follow_up(
         follow_up_id,
         actor=request.user,

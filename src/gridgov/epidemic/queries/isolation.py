@@ -59,6 +59,13 @@ def _get(rows: QuerySet, pk: Any) -> Any:
         raise NotFound() from None
 
 
+def _require(user: Any, capability: str, code: str) -> None:
+    """Without the capability anywhere: 403; with it, but not over ``code``: 404."""
+    scope.require(user, capability)
+    if code:
+        scope.require(user, capability, code)
+
+
 def _choice(value: str, choices: Any, field: str) -> str:
     if value and value not in choices.values:
         raise InvalidInput(fields={field: ", ".join(choices.values)})
@@ -92,7 +99,7 @@ def search_episodes(
     """Episodes by part of the person's name (``q``), kind, status, reason, territory
     prefix (``code``), person, and — ``due`` — active ones whose planned end is ``day``
     (default today) or earlier; the active ones first, nearest planned end first."""
-    scope.require(user, VIEW, code or None)
+    _require(user, VIEW, code)
     rows = visible_episodes(user)
     if q.strip():
         rows = rows.filter(person__name__icontains=q.strip())
@@ -198,7 +205,8 @@ def ready_for_release(
 
 
 def get_follow_up_for(user: Any, follow_up_id: Any) -> IsolationFollowUp:
-    rows = IsolationFollowUp.objects.filter(scope.scope_filter(user, capability=FOLLOW_UP))
+    """One follow-up for anyone who sees its grid (recording it needs more: the action)."""
+    rows = IsolationFollowUp.objects.filter(scope.scope_filter(user, capability=VIEW))
     return _get(rows.select_related("person", "episode"), follow_up_id)
 
 
@@ -215,7 +223,7 @@ def follow_up_list(
     """The day's follow-ups where the user follows up (under ``code``; ``mine``: those on
     the user's own list — assigned to them or in their own grids, ``own_grids`` when the
     caller has read them already), in the order of a round on foot: by address, then name."""
-    scope.require(user, FOLLOW_UP, code or None)
+    _require(user, FOLLOW_UP, code)
     rows = IsolationFollowUp.objects.filter(
         scope.scope_filter(user, capability=FOLLOW_UP), date=day
     )
@@ -250,7 +258,7 @@ def missed_follow_ups(
 ) -> QuerySet[IsolationFollowUp]:
     """Missed follow-ups under ``code`` between two days (inclusive), newest day first,
     then by address — for community and township staff to chase."""
-    scope.require(user, VIEW, code or None)
+    _require(user, VIEW, code)
     rows = IsolationFollowUp.objects.filter(
         scope.scope_filter(user, capability=VIEW), status=FollowUpStatus.MISSED
     )

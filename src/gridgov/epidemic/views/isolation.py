@@ -379,6 +379,7 @@ def isolation_follow_up_record(request: HttpRequest, follow_up_id: int) -> HttpR
     """Record one follow-up: the one-tap "normal" button sends only the version; the form
     sends a temperature, symptoms and a note. htmx swaps the row; otherwise back to the list."""
     follow_up = queries.get_follow_up_for(request.user, follow_up_id)
+    scope.require(request.user, FOLLOW_UP, follow_up.grid_code)
     htmx = bool(request.headers.get("HX-Request"))
     form = _follow_up_form(follow_up, request.POST)
     status = 422
