@@ -123,8 +123,8 @@ class FiguresOut(Schema):
     name: str
     recipients: int
     reached: int
-    door: int
-    door_done: int
+    door_due: int = Field(description="Residents without a phone, reached door to door")
+    door_done: int = Field(description="Of them delivered at the door")
     staff: int
     staff_reached: int
     percent: float = Field(description="Reached of recipients, in per cent")
@@ -471,8 +471,9 @@ def figures_out(row: queries.ReachRow) -> dict[str, Any]:
     return {
         "code": row.code,
         "name": row.name,
-        **{name: row[name] for name in (tally.RECIPIENTS, tally.REACHED, tally.DOOR)},
-        **{name: row[name] for name in (tally.DOOR_DONE, tally.STAFF, tally.STAFF_REACHED)},
+        **{name: row[name] for name in (tally.RECIPIENTS, tally.REACHED, tally.DOOR_DUE)},
+        "door_done": row[tally.DOOR],
+        **{name: row[name] for name in (tally.STAFF, tally.STAFF_REACHED)},
         "percent": round(row.percent, 1),
     }
 

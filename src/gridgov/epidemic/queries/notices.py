@@ -390,7 +390,7 @@ class ReachRow:
 
     @property
     def door_pending(self) -> int:
-        return self.figures.get(tally.DOOR, 0) - self.figures.get(tally.DOOR_DONE, 0)
+        return self.figures.get(tally.DOOR_DUE, 0) - self.figures.get(tally.DOOR, 0)
 
 
 @dataclass

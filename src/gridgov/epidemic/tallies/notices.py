@@ -5,14 +5,14 @@ or the community or township their role is bound to):
 
 - ``notice:<id>:recipients`` — deliveries; ``notice:<id>:reached`` — of them read or
   delivered door to door;
-- ``notice:<id>:door`` — residents without a phone, reached door to door by their grid
-  worker; ``notice:<id>:door_done`` — of them marked delivered;
+- ``notice:<id>:door_due`` — residents without a phone, reached door to door by their grid
+  worker; ``notice:<id>:door`` — of them delivered at the door (marked by the worker);
 - ``notice:<id>:staff`` — staff recipients (inbox); ``notice:<id>:staff_reached`` — of them
   read.
 
 Over every notice in force (sent, not withdrawn: a withdrawn notice keeps its own figures
-as history but leaves these): ``notices:recipients``, ``notices:reached``, ``notices:door``,
-``notices:door_done`` — what the dashboard shows.
+as history but leaves these): ``notices:recipients``, ``notices:reached``,
+``notices:door_due``, ``notices:door`` — what the dashboard shows.
 
 Kept by ``actions.notices`` in the transaction of the send, read, door marking or withdrawal.
 """
@@ -31,12 +31,12 @@ NOTICE = "notice:"
 ALL = "notices:"
 RECIPIENTS = "recipients"
 REACHED = "reached"
-DOOR = "door"
-DOOR_DONE = "door_done"
+DOOR_DUE = "door_due"
+DOOR = "door"  # delivered at the door
 STAFF = "staff"
 STAFF_REACHED = "staff_reached"
 # The figures kept over all notices in force.
-AGGREGATED = (RECIPIENTS, REACHED, DOOR, DOOR_DONE)
+AGGREGATED = (RECIPIENTS, REACHED, DOOR_DUE, DOOR)
 
 
 def measure(notice_id: int, name: str) -> str:
@@ -57,7 +57,7 @@ def figures(*, staff: bool, door: bool, reached: bool) -> Iterator[str]:
     if staff:
         yield STAFF
     if door:
-        yield DOOR
+        yield DOOR_DUE
     if reached:
         yield from reach_figures(staff=staff, door=door)
 
@@ -68,7 +68,7 @@ def reach_figures(*, staff: bool, door: bool) -> Iterator[str]:
     if staff:
         yield STAFF_REACHED
     if door:
-        yield DOOR_DONE
+        yield DOOR
 
 
 def add(
@@ -112,8 +112,8 @@ def count_current() -> dict[str, Counter[str]]:
         add(counts, grid, notice_id, [STAFF], in_force=in_force, n=staff)
         add(counts, grid, notice_id, [STAFF_REACHED], in_force=in_force, n=staff_done)
         if door:
-            add(counts, grid, notice_id, [DOOR], in_force=in_force, n=residents)
-            add(counts, grid, notice_id, [DOOR_DONE], in_force=in_force, n=residents_done)
+            add(counts, grid, notice_id, [DOOR_DUE], in_force=in_force, n=residents)
+            add(counts, grid, notice_id, [DOOR], in_force=in_force, n=residents_done)
     return counts
 
 

@@ -17,9 +17,17 @@ from gridgov.epidemic.queries import notices as queries
 from gridgov.epidemic.tallies.notices import TALLY
 from gridgov.epidemic.tests.fixtures import Epi
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID
-from gridgov.registry.tests.web_fixtures import client_for
+from gridgov.registry.tests.web_fixtures import client_for as logged_in
 
 pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Any:
+    """A client asking for English pages (the messages tests read)."""
+    client = logged_in(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
 
 TOWNSHIP = "411302001"
 
