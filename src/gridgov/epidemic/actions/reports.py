@@ -52,6 +52,8 @@ from gridgov.territory import codes
 from gridgov.territory.models import Region
 
 NOTE_LENGTH = 300
+# Who may assemble reports: those who confirm them (their grids), managers (their area).
+ASSEMBLERS = (REPORT, MANAGE)
 CHUNK = 2000  # grids per upsert round of a bulk assembly (and per progress step)
 LISTED_GRIDS = 30  # grids named in one missing-report message
 Progress = Callable[[int, int], None]
@@ -130,9 +132,10 @@ def assemble_reports(
     progress: Progress | None = None,
 ) -> Assembled:
     """Assemble the reports of ``day`` of every unit grid under ``code`` (a city, …, or
-    one grid) from the roll-ups: a handful of reads and one upsert per ``CHUNK`` grids."""
+    one grid) from the roll-ups: a handful of reads and one upsert per ``CHUNK`` grids.
+    For ``epidemic.report`` holders (their grids) and ``epidemic.manage`` (their area)."""
     node = _node(code)
-    scope.require(actor, REPORT, node)
+    queries.require_one_of(actor, ASSEMBLERS, node)
     when = _day(day)
     grids = list(
         Region.objects.filter(level=codes.GRID, code__startswith=node)

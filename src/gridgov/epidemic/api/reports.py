@@ -1,7 +1,8 @@
 """Daily grid reports (日报) at /api/v1/epidemic/reports.
 
 - ``GET /reports?code=&date=&status=`` — the unit grids under a node with their report of
-  the day and grid worker, paged (``epidemic.view``);
+  the day, paged (``epidemic.aggregate``; grid workers, who confirmed and notes only with
+  ``epidemic.view``);
 - ``GET /reports/summary?code=&date=`` — confirmed, zero, late and missing reports of the
   node and of each child node (``epidemic.aggregate`` or ``epidemic.view``);
 - ``GET /reports/{grid}/{date}`` — one grid's report (its worker's first look assembles
@@ -61,7 +62,7 @@ class GridReportOut(Schema):
 class GridReportRowOut(Schema):
     grid_code: str
     grid_name: str
-    worker: str = Field(description="The grid's workers")
+    worker: str = Field(description="The grid's workers (epidemic.view; else empty)")
     status: ReportState
     is_zero: bool
     late: bool
@@ -137,8 +138,10 @@ def _counts(counts: queries.Counts, overdue: bool) -> dict[str, Any]:
     }
 
 
-def row_out(row: queries.GridRow) -> dict[str, Any]:
+def row_out(row: queries.GridRow, people: bool) -> dict[str, Any]:
+    """A grid's row; who confirmed it and the note only for ``people`` (staff)."""
     report = row.report
+    confirmed_by = str(report.confirmed_by) if report and report.confirmed_by_id else None
     return {
         "grid_code": row.code,
         "grid_name": row.name,
@@ -146,9 +149,9 @@ def row_out(row: queries.GridRow) -> dict[str, Any]:
         "status": _state(report),
         "is_zero": bool(report and report.is_zero),
         "late": bool(report and report.late),
-        "confirmed_by": str(report.confirmed_by) if report and report.confirmed_by_id else None,
+        "confirmed_by": confirmed_by if people else None,
         "confirmed_at": report.confirmed_at if report else None,
-        "note": report.note if report else "",
+        "note": report.note if report and people else "",
     }
 
 
@@ -156,7 +159,7 @@ def row_out(row: queries.GridRow) -> dict[str, Any]:
     router,
     "/reports",
     GridReportRowOut,
-    summary="The unit grids under a node with their daily report of a day (epidemic.view)",
+    summary="The unit grids under a node with their daily report of a day",
     url_name="epidemic_reports",
 )
 def list_reports(

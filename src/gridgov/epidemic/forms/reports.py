@@ -45,6 +45,16 @@ def valid_data(form: forms.Form) -> dict[str, Any]:
     return getattr(form, "cleaned_data", {})
 
 
+def bound(form_class: type[forms.Form], query: Any, **defaults: Any) -> Any:
+    """``form_class`` bound to the page's query with ``defaults`` for what it leaves out, so
+    the form shows what the page shows (today, the trend's length…)."""
+    data = query.copy()
+    for name, value in defaults.items():
+        if not data.get(name):
+            data[name] = value
+    return form_class(data)
+
+
 def chosen_day(form: forms.Form) -> dt.date:
     """The day a filter form names, else today (site time)."""
     return valid_data(form).get("date") or rules.today()

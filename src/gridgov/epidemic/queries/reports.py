@@ -5,9 +5,10 @@ Who reads what:
 
 - a grid's report (its figures, who confirmed it, the note) — ``epidemic.report`` (its
   grid workers) or ``epidemic.view`` (staff over it);
-- the counts of confirmed, zero, late and missing reports per node — also
-  ``epidemic.aggregate`` (leaders see figures, never people);
-- the list of grids with their report and grid worker, and its export — ``epidemic.view``.
+- the counts of confirmed, zero, late and missing reports per node, and the grids with
+  their state — also ``epidemic.aggregate`` (leaders see figures, never people);
+- who the grid workers are, who confirmed and their notes, and the export —
+  ``epidemic.view`` (``may_see_people``).
 
 Outside the user's scope a grid or node does not exist (404).
 
@@ -50,7 +51,7 @@ from gridgov.territory.models import Region, TerritoryRevision
 
 REPORT_READERS = (REPORT, VIEW)
 FIGURE_READERS = (AGGREGATE, VIEW)
-LIST_READERS = (VIEW,)
+PEOPLE_READERS = (VIEW,)
 # How far back a grid worker may still confirm a forgotten report (late).
 CONFIRM_DAYS = 7
 # The grids a worker's "today's report" page lists at most.
@@ -283,14 +284,15 @@ def child_length(code: str) -> int | None:
 
 # Unit grids per child node, per territory revision: the tree changes rarely, and a city's
 # count groups some 25,000 grids.
-_grid_count_cache: dict[tuple[int, str], dict[str, int]] = {}
+_grid_count_cache: dict[tuple[Any, ...], dict[str, int]] = {}
 
 
 def grid_counts(code: str) -> dict[str, int]:
     """``{child code: unit grids under it}`` (for a grid: ``{grid: 1}``). Kept per
-    territory revision, so the cost is one primary-key read once the tree was counted."""
-    revision = TerritoryRevision.objects.filter(pk=1).values_list("revision", flat=True).first()
-    key = (revision or 0, code)
+    territory revision (its number and time, as the locate index keys it), so the cost is
+    one primary-key read once the tree was counted."""
+    revision = TerritoryRevision.objects.filter(pk=1).values_list("revision", "updated_at").first()
+    key = (*(revision or (0, None)), code)
     if key not in _grid_count_cache:
         if len(_grid_count_cache) > 2000:
             _grid_count_cache.clear()
@@ -414,11 +416,16 @@ def _tally(code: str, name: str, grids: int, counts: Counter[str] | None) -> Cou
 # --- the grids under a node, with their report ------------------------------------------------
 
 
+def may_see_people(user: Any, code: str) -> bool:
+    """Whether the user may see who works, confirmed and wrote what (staff, not leaders)."""
+    return may(user, PEOPLE_READERS, code)
+
+
 def grid_rows(user: Any, code: str, day: dt.date, status: str = "") -> QuerySet[Region]:
-    """The unit grids under ``code`` (``epidemic.view``), by code, optionally only those
+    """The unit grids under ``code``, by code, optionally only those
     whose report of ``day`` is ``status`` (one of ``STATUSES``; "missing": not confirmed).
     Attach each page's reports and workers with ``with_reports``."""
-    get_node_for(user, code, LIST_READERS)
+    get_node_for(user, code, FIGURE_READERS)
     rows = Region.objects.filter(level=codes.GRID, code__startswith=code).only(
         "code", "name", "parent_id"
     )
@@ -444,9 +451,9 @@ class GridRow:
         return self.report is not None and self.report.status == ReportStatus.CONFIRMED
 
 
-def with_reports(grids: Iterable[Region], day: dt.date) -> list[GridRow]:
-    """Each grid with its report of ``day`` (or None), state and grid workers: two
-    queries for any number of grids (three when the day's deadline must be read)."""
+def with_reports(grids: Iterable[Region], day: dt.date, *, people: bool = True) -> list[GridRow]:
+    """Each grid with its report of ``day`` (or None), state and — with ``people`` — its
+    grid workers: a query or two for any number of grids (and the deadline's)."""
     grids = list(grids)
     codes_ = [g.code for g in grids]
     reports = {
@@ -455,7 +462,7 @@ def with_reports(grids: Iterable[Region], day: dt.date) -> list[GridRow]:
             "confirmed_by"
         )
     }
-    workers = grid_workers(codes_)
+    workers = grid_workers(codes_) if people else {}
     late = overdue(day)
     return [
         GridRow(
@@ -522,7 +529,7 @@ def export_table(user: Any, code: str, day: dt.date) -> tuple[list[str], Iterato
     """The headers and rows (one per unit grid under ``code``) of the reports of ``day``:
     grid, worker, state, confirmation, note and the main figures (``epidemic.view``).
     Three queries, whatever the number of grids."""
-    get_node_for(user, code, LIST_READERS)
+    get_node_for(user, code, PEOPLE_READERS)
     headers = [
         str(_("Grid code")),
         str(_("Grid")),

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_GET
 from gridgov.accounts import scope
 from gridgov.accounts.viewutils import domain_errors
 from gridgov.epidemic import figures as names
+from gridgov.epidemic import rules
 from gridgov.epidemic.capabilities import AGGREGATE, DECLARE, REPORT
 from gridgov.epidemic.forms.dashboard import DashboardForm
+from gridgov.epidemic.forms.reports import bound
 from gridgov.epidemic.models import Situation
 from gridgov.epidemic.queries import dashboard as queries
 from gridgov.epidemic.views.common import page
@@ -89,7 +91,13 @@ def _grid_links(user: Any, code: str) -> list[tuple[str, str]]:
 @domain_errors
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = DashboardForm(request.GET or None)
+    form = bound(
+        DashboardForm,
+        request.GET,
+        date=rules.today().isoformat(),
+        days=str(queries.DEFAULT_DAYS),
+        measure=queries.DEFAULT_MEASURE,
+    )
     if form.bad_code():
         raise Http404()
     chosen = form.choices()

@@ -32,7 +32,7 @@ from gridgov.core.paging import paginate
 from gridgov.epidemic import figures as names
 from gridgov.epidemic import rules
 from gridgov.epidemic.actions import reports as actions
-from gridgov.epidemic.capabilities import AGGREGATE, REPORT, VIEW
+from gridgov.epidemic.capabilities import AGGREGATE, REPORT
 from gridgov.epidemic.forms import reports as forms
 from gridgov.epidemic.models import ReportStatus
 from gridgov.epidemic.queries import reports as queries
@@ -157,7 +157,6 @@ def _grid_context(
         "state": queries.state_label(report, queries.overdue(day)),
         "can_confirm": can_confirm,
         "form": form or forms.ConfirmForm(initial={"note": report.note}),
-        "day_form": forms.DayForm(request.GET or None),
         "tabs": report_tabs(user, "mine"),
         "crumbs": crumbs(user, region, "epidemic:reports_overview", f"&date={day.isoformat()}"),
     }
@@ -271,23 +270,19 @@ def choose_node(request: HttpRequest, url_name: str, current: str) -> HttpRespon
 @domain_errors
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
-    filters = forms.OverviewFilterForm(request.GET or None)
+    filters = forms.bound(forms.OverviewFilterForm, request.GET, date=rules.today().isoformat())
     code = _node(request, filters)
     if code is None:
         return choose_node(request, "epidemic:reports_overview", "overview")
     day = filters.day()
     found = queries.overview(user, code, day)
-    status = filters.value("status")
-    can_list = scope.has_capability(user, VIEW, code)
-    grids = None
-    if can_list:
-        # Below a community the children are grids: list them all; above, the missing ones.
-        chosen = status or ("" if found.region.level >= codes.COMMUNITY else "missing")
-        result = paginate(
-            queries.grid_rows(user, code, day, chosen), request.GET.get("page"), PAGE_SIZE
-        )
-        result.items = queries.with_reports(result.items, day)
-        grids = {"page": result, "status": chosen}
+    # Below a community the children are grids: list them all; above, the missing ones.
+    chosen = filters.value("status") or ("" if found.region.level >= codes.COMMUNITY else "missing")
+    result = paginate(
+        queries.grid_rows(user, code, day, chosen), request.GET.get("page"), PAGE_SIZE
+    )
+    people = queries.may_see_people(user, code)
+    result.items = queries.with_reports(result.items, day, people=people)
     query = f"&date={day.isoformat()}"
     return page(
         request,
@@ -297,8 +292,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "region": found.region,
             "day": day,
             "filters": filters,
-            "grids": grids,
-            "can_list": can_list,
+            "grids": {"page": result, "status": chosen},
+            "people": people,
             "child_level": codes.LEVEL_LABELS.get(found.region.level + 1, ""),
             "show_children": found.region.level < codes.COMMUNITY,
             "export_query": f"code={code}{query}",
