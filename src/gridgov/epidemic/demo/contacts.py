@@ -145,7 +145,7 @@ def _transmission(rng: random.Random, community: str) -> None:
 def _closed(rng: random.Random, prefix: str, kind: str, days_ago: int, status: str) -> None:
     people = _people(prefix)
     if people:
-        case = _case(rng.choice(people), kind, days_ago, True, "")
+        case = _case(rng.choice(people), kind, days_ago, True, "外省输入")
         actions.change_infection_case(case.pk, actor=ACTOR, status=status)
 
 
