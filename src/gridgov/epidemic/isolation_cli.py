@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rich.console import Console
 
 from gridgov.territory.cli import _as_operator, _progress, _run
@@ -136,7 +137,14 @@ def cmd_release_due(args: argparse.Namespace) -> int:
                     "end": episode.planned_end,
                 }
             )
-        console.print(_("%(n)d people released by the rule.") % {"n": len(released)})
+        console.print(
+            ngettext(
+                "%(n)d person released by the rule.",
+                "%(n)d people released by the rule.",
+                len(released),
+            )
+            % {"n": len(released)}
+        )
         return 0
 
     return _run(console, body)
