@@ -95,7 +95,7 @@ class StartForm(forms.Form):
         required=False,
         help_text=_("The isolation site for centralised isolation; empty: the home address."),
     )
-    start_date = forms.DateField(label=_("Start"), widget=DATE)
+    start_date = forms.DateField(label=_("Start date"), widget=DATE)
     planned_end = forms.DateField(
         label=_("Planned end"),
         required=False,
