@@ -191,6 +191,25 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+# What ``array_param`` joins a column with: a control character that no code, measure or
+# JSON text holds (json.dumps escapes it).
+_ARRAY_SEPARATOR = "\x1f"
+# SQL for one such parameter as an array of text (cast it for other element types).
+ARRAY_PARAM = "string_to_array(%s, chr(31))"
+
+
+def array_param(values: Sequence[Any]) -> str:
+    """A column of values (text or numbers) as one parameter of ``ARRAY_PARAM``, for
+    PostgreSQL's ``unnest``. psycopg adapts a list as an array element by element, in
+    Python: 0.7 s for the 350,000 counts of a million-person import, a hundredth of that
+    as one joined string."""
+    text = _ARRAY_SEPARATOR.join(map(str, values))
+    if values and (text.count(_ARRAY_SEPARATOR) != len(values) - 1 or not text):
+        # string_to_array would split inside a value, or read a lone "" as no element.
+        raise ValueError("array_param: a value holds \\x1f, or a lone empty value")
+    return text
+
+
 def max_params() -> int:
     """How many parameters one statement may carry (for ``IN`` lists)."""
     if connection.vendor == "sqlite":

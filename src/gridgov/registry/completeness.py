@@ -39,6 +39,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gridgov.registry import bulkwrite
 from gridgov.registry.models import (
     Building,
     CareTag,
@@ -243,11 +244,12 @@ def _write(measured: Mapping[str, Mapping[str, Any]]) -> int:
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            array = bulkwrite.ARRAY_PARAM
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) SELECT g, c, j::jsonb, t, s, %s "  # noqa: S608
-                "FROM unnest(%s::varchar[], %s::int[], %s::text[], %s::int[], %s::float8[]) "
-                f"AS v(g, c, j, t, s) {upsert}",
-                [now, *(list(column) for column in zip(*rows, strict=True))],
+                f"FROM unnest({array}, {array}::int[], {array}, {array}::int[], "
+                f"{array}::float8[]) AS v(g, c, j, t, s) {upsert}",
+                [now, *(bulkwrite.array_param(column) for column in zip(*rows, strict=True))],
             )
         else:
             cursor.executemany(

@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
 
-from gridgov.registry import identity
+from gridgov.registry import bulkwrite, identity
 from gridgov.registry.models import CareTag, Person, PersonStatus, PopulationCount, TagStatus
 from gridgov.territory import codes
 
@@ -114,12 +114,13 @@ def add_counts(deltas: Mapping[str, Mapping[str, int]]) -> None:
     )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement over three arrays: an import adds ~400,000 counts, which
+            # One statement over three arrays: an import adds ~350,000 counts, which
             # executemany sends as as many statements (7 s against 0.5 s).
+            array = bulkwrite.ARRAY_PARAM
             cursor.execute(
                 f"INSERT INTO {table} (grid_code, measure, value) "  # noqa: S608
-                f"SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::int[]) {upsert}",
-                [list(column) for column in zip(*rows, strict=True)],
+                f"SELECT * FROM unnest({array}, {array}, {array}::int[]) {upsert}",
+                [bulkwrite.array_param(column) for column in zip(*rows, strict=True)],
             )
         else:
             cursor.executemany(
