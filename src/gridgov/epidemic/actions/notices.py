@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
@@ -222,38 +222,67 @@ def _message_ids(notice: Notice, staff: Mapping[int, str]) -> dict[int, int]:
     )
 
 
+@dataclass(frozen=True)
+class _Delivery:
+    """One delivery to insert: a staff member's (``user_id``) or a resident's."""
+
+    grid_code: str
+    channel: str
+    person_id: int | None = None
+    user_id: int | None = None
+    message_id: int | None = None
+
+
+COLUMNS = ("notice_id", "grid_code", "person_id", "user_id", "message_id", "channel")
+
+
 def _deliveries(
-    notice: Notice,
     residents: Sequence[tuple[int, str, bool]],
     staff: Mapping[int, str],
     messages: Mapping[int, int],
-) -> list[NoticeDelivery]:
-    now = timezone.now()
+) -> list[_Delivery]:
     rows = [
-        NoticeDelivery(
-            notice=notice,
-            grid_code=code,
-            user_id=user_id,
-            message_id=messages.get(user_id),
-            channel=DeliveryChannel.INBOX,
-            delivered_at=now,
-        )
-        for user_id, code in sorted(staff.items())
+        _Delivery(code, DeliveryChannel.INBOX, user_id=pk, message_id=messages.get(pk))
+        for pk, code in sorted(staff.items())
     ]
     rows += [
-        NoticeDelivery(
-            notice=notice,
-            grid_code=grid,
-            person_id=person_id,
-            channel=DeliveryChannel.INBOX if phone else DeliveryChannel.DOOR,
-            delivered_at=now if phone else None,
-        )
-        for person_id, grid, phone in residents
+        _Delivery(grid, DeliveryChannel.INBOX if phone else DeliveryChannel.DOOR, person_id=pk)
+        for pk, grid, phone in residents
     ]
     return rows
 
 
-def _sent_figures(notice_id: int, rows: Iterable[NoticeDelivery]) -> dict[str, Counter[str]]:
+def _insert(notice: Notice, rows: Sequence[_Delivery]) -> None:
+    """Insert the deliveries with multi-row INSERTs: a county's 20,000 residents in a few
+    statements, without building a model object each (the ORM's cost at that size). Those
+    through the inbox or a link are delivered now; door-to-door ones when marked."""
+    quote = connection.ops.quote_name
+    table = quote(NoticeDelivery._meta.db_table)
+    names = ", ".join(quote(c) for c in (*COLUMNS, "delivered_at"))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    width = len(COLUMNS) + 1
+    per_chunk = max(1, min(CHUNK, (connection.features.max_query_params or 999) // width))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_chunk):
+            chunk = rows[start : start + per_chunk]
+            values = [
+                value
+                for row in chunk
+                for value in (
+                    notice.pk,
+                    row.grid_code,
+                    row.person_id,
+                    row.user_id,
+                    row.message_id,
+                    row.channel,
+                    None if row.channel == DeliveryChannel.DOOR else now,
+                )
+            ]
+            placeholders = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(chunk))
+            cursor.execute(f"INSERT INTO {table} ({names}) VALUES {placeholders}", values)  # noqa: S608
+
+
+def _sent_figures(notice_id: int, rows: Iterable[_Delivery]) -> dict[str, Counter[str]]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         names = tally.figures(
@@ -279,8 +308,8 @@ def send_notice(notice_id: Any, *, actor: Any, expected_version: Any = None) -> 
     staff.pop(getattr(actor, "pk", None), None)  # type: ignore[arg-type]
     if not residents and not staff:
         raise fail({"targets": _("nobody lives or works under these targets")})
-    rows = _deliveries(notice, residents, staff, _message_ids(notice, staff))
-    NoticeDelivery.objects.bulk_create(rows, batch_size=CHUNK)
+    rows = _deliveries(residents, staff, _message_ids(notice, staff))
+    _insert(notice, rows)
     rollups.add_current(_sent_figures(notice.pk, rows))
     notice.status = NoticeStatus.SENT
     notice.sent_at = timezone.now()
