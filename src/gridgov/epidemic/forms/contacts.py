@@ -70,7 +70,7 @@ class CaseForm(forms.Form):
         required=False,
         help_text=_("Unknown sources decide community transmission."),
     )
-    source_note = forms.CharField(label=_("Source"), max_length=200, required=False)
+    source_note = forms.CharField(label=_("About the source"), max_length=200, required=False)
 
     def changes(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -90,7 +90,7 @@ class CaseChangeForm(forms.Form):
     source_known = forms.ChoiceField(
         label=_("Source of infection"), choices=KNOWN[1:], required=False
     )
-    source_note = forms.CharField(label=_("Source"), max_length=200, required=False)
+    source_note = forms.CharField(label=_("About the source"), max_length=200, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def changes(self, case: Any) -> dict[str, Any]:
@@ -110,7 +110,7 @@ class ContactForm(forms.Form):
     person_id = forms.IntegerField(widget=forms.HiddenInput)
     source_id = forms.TypedChoiceField(label=_("Exposed to"), coerce=int)
     setting = forms.ChoiceField(
-        label=_("Where"), required=False, choices=[("", "—"), *ContactSetting.choices]
+        label=_("Where exposed"), required=False, choices=[("", "—"), *ContactSetting.choices]
     )
     last_contact_date = forms.DateField(label=_("Last contact"), required=False, widget=DATE)
     origin = forms.ChoiceField(
@@ -169,10 +169,7 @@ class RegionExportForm(ExportForm):
     code = forms.CharField(label=_("Territory code"), max_length=15, widget=CODE)
 
     def clean_code(self) -> str:
-        code = _territory_code(self.cleaned_data.get("code", ""))
-        if not code:
-            raise forms.ValidationError(_("This field is required."))
-        return code
+        return _territory_code(self.cleaned_data.get("code", ""))
 
 
 class SituationFilterForm(forms.Form):

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from gridgov.epidemic import rules
 from gridgov.epidemic.actions import contacts as actions
@@ -19,6 +20,12 @@ from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID
 from gridgov.registry.tests.web_fixtures import ID_NUMBER
 
 pytestmark = pytest.mark.django_db
+
+
+def zh(message: str) -> str:
+    """A message as the pages show it (Simplified Chinese, the default language)."""
+    with translation.override("zh-hans"):
+        return translation.gettext(message)
 
 
 def outbreak(epi: Epi) -> InfectionCase:
@@ -96,7 +103,7 @@ def test_the_case_page_adds_contacts_of_both_degrees(epi: Epi) -> None:
         url, {"person_id": epi.r.elder.pk, "source_id": epi.spouse.pk, "origin": "tracing"}
     )
     assert duplicate.status_code == 422
-    assert "already listed" in duplicate.content.decode()
+    assert zh("already listed as a contact of this person") in duplicate.content.decode()
     page = client.get(f"/epidemic/cases/{case.pk}/").content.decode()
     assert epi.spouse.name in page and epi.r.elder.name in page
     assert list(CloseContact.objects.order_by("pk").values_list("degree", flat=True)) == [1, 2]
@@ -124,7 +131,11 @@ def test_the_case_page_changes_the_case_with_a_version_check(epi: Epi) -> None:
         f"/epidemic/cases/{case.pk}/", form | {"status": "excluded", "version": "2"}
     )
     assert wrong.status_code == 422
-    assert "cannot be closed as" in wrong.content.decode()
+    closed = zh("a %(kind)s cannot be closed as %(status)s") % {
+        "kind": zh("Confirmed case"),
+        "status": zh("Excluded"),
+    }
+    assert closed in wrong.content.decode()
 
 
 def test_unlinking_from_the_case_page(epi: Epi) -> None:
@@ -132,7 +143,8 @@ def test_unlinking_from_the_case_page(epi: Epi) -> None:
     client = epi.client(epi.r.community)
     first = CloseContact.objects.get(degree=1)
     refused = client.post(f"/epidemic/contacts/{first.pk}/unlink/", {"case": case.pk}, follow=True)
-    assert "second-degree" in refused.content.decode()
+    relying = zh("%(n)d second-degree contacts were exposed to this person; remove them first")
+    assert relying % {"n": 1} in refused.content.decode()
     second = CloseContact.objects.get(degree=2)
     gone = client.post(f"/epidemic/contacts/{second.pk}/unlink/", {"case": case.pk})
     assert gone.status_code == 302 and gone["Location"].startswith(f"/epidemic/cases/{case.pk}/")
@@ -245,7 +257,7 @@ def test_api_cases_and_contacts(epi: Epi) -> None:
     )
     assert self_link.status_code == 422
     assert self_link.json()["details"]["fields"] == {
-        "source_id": "a person cannot be their own source"
+        "source_id": zh("a person cannot be their own source")
     }
     firsts = client.get(f"{API}/cases/{case['id']}/contacts", {"degree": 1}).json()
     seconds = client.get(f"{API}/cases/{case['id']}/contacts", {"degree": 2}).json()
