@@ -35,7 +35,7 @@ def _territory_code(value: str) -> str:
 
 
 class EpisodeFilterForm(FoldedFilters):
-    MORE = ("reason", "code")
+    MORE = ("kind", "reason", "code")
 
     q = forms.CharField(label=_("Name"), required=False, max_length=60)
     status = forms.ChoiceField(
@@ -155,12 +155,15 @@ class FollowUpForm(forms.Form):
         }
 
 
-class FollowUpFilterForm(forms.Form):
+class FollowUpFilterForm(FoldedFilters):
+    # On a phone only the name stays in view above the round.
+    MORE = ("day", "status", "code")
+
+    q = forms.CharField(label=_("Name"), required=False, max_length=60)
     day = forms.DateField(label=_("Day"), required=False, widget=DATE)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_any(FollowUpStatus.choices)
     )
-    q = forms.CharField(label=_("Name"), required=False, max_length=60)
     code = forms.CharField(label=_("Territory code"), required=False, max_length=15, widget=CODE)
 
     def clean_code(self) -> str:

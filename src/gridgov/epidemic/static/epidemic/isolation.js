@@ -22,7 +22,7 @@
         markLine: {
           symbol: "none",
           lineStyle: { type: "dashed", color: "#b42318" },
-          label: { formatter: data.labels.threshold + " {c}" },
+          label: { position: "insideEndTop", formatter: data.labels.threshold + " {c}" },
           data: [{ yAxis: data.threshold }]
         }
       }]
