@@ -464,12 +464,14 @@ def link_close_contact(
     person_id: Any,
     source_id: Any,
     isolate: str = "",
+    isolation_place: str = "",
     **data: Any,
 ) -> CloseContact:
     """List ``person_id`` as a close contact of ``source_id`` (``setting``,
     ``last_contact_date``, ``origin``, ``note``); the degree is computed. ``isolate``
-    ("home" or "centralised") also starts the person's isolation as a close contact,
-    when the isolation module is there and they are not isolated already."""
+    ("home" or "centralised", at ``isolation_place``) also starts the person's isolation
+    as a close contact, when the isolation module is there and they are not isolated
+    already."""
     scope.require(actor, ISOLATE)
     unknown = sorted(set(data) - set(LinkInput.__dataclass_fields__))
     if unknown:
@@ -481,7 +483,7 @@ def link_close_contact(
     if link is None:
         assert refusal is not None
         raise invalid({refusal.field: refusal.reason})
-    isolation = propose_isolation(actor, person, isolate) if isolate else None
+    isolation = propose_isolation(actor, person, isolate, isolation_place) if isolate else None
     record(
         "epidemic.contact.link",
         actor=actor,
@@ -502,9 +504,10 @@ def isolation_available() -> bool:
     return hasattr(isolation, "start_isolation")
 
 
-def propose_isolation(actor: Any, person: Person, kind: str) -> Any:
+def propose_isolation(actor: Any, person: Person, kind: str, place: str = "") -> Any:
     """Start a close contact's isolation (the user asked for it), unless they are isolated
-    already: the isolation module's own action, rules and audit."""
+    already: the isolation module's own action, rules and audit (its refusals named as
+    ``isolate`` and ``isolation_place``)."""
     if not isolation_available():
         raise invalid({"isolate": _("isolation cannot be started here")})
     from gridgov.epidemic.actions.isolation import start_isolation
@@ -512,13 +515,20 @@ def propose_isolation(actor: Any, person: Person, kind: str) -> Any:
 
     if IsolationEpisode.objects.filter(person_id=person.pk, status=IsolationStatus.ACTIVE).exists():
         return None
-    return start_isolation(
-        actor=actor,
-        person_id=person.pk,
-        kind=kind,
-        reason=IsolationReason.CLOSE_CONTACT,
-        start_date=rules.today(),
-    )
+    try:
+        return start_isolation(
+            actor=actor,
+            person_id=person.pk,
+            kind=kind,
+            reason=IsolationReason.CLOSE_CONTACT,
+            start_date=rules.today(),
+            place=place,
+        )
+    except InvalidInput as exc:
+        names = {"kind": "isolate", "place": "isolation_place"}
+        fields = exc.details.get("fields", {})
+        renamed = {names.get(k, k): v for k, v in fields.items()}
+        raise invalid(renamed or {"isolate": exc.message}) from None
 
 
 @transaction.atomic

@@ -364,12 +364,14 @@ def _prepare(row: _Row, people: dict[str, Person], actor: Any) -> str:
 def _link(row: _Row, actor: Any) -> RowOutcome:
     assert row.contact is not None and row.source is not None and row.data is not None
     link, refusal = actions.create_link(row.contact, row.source, row.data, actor=actor)
-    names = {"contact": row.contact.name, "source": row.source.name}
+    outcome = RowOutcome(row.number, "linked", contact=row.contact.name, source=row.source.name)
     if link is not None:
-        return RowOutcome(row.number, "linked", degree=link.degree, link_id=link.pk, **names)
+        outcome.degree, outcome.link_id = link.degree, link.pk
+        return outcome
     assert refusal is not None
-    outcome = "skipped" if refusal.duplicate else "rejected"
-    return RowOutcome(row.number, outcome, reason=refusal.reason, **names)
+    outcome.outcome = "skipped" if refusal.duplicate else "rejected"
+    outcome.reason = refusal.reason
+    return outcome
 
 
 @transaction.atomic

@@ -122,6 +122,12 @@ class ContactForm(forms.Form):
         required=False,
         choices=[("", _("No")), *IsolationKind.choices],
     )
+    isolation_place = forms.CharField(
+        label=_("Isolation site"),
+        max_length=200,
+        required=False,
+        help_text=_("Required for centralised isolation; home isolation is at their address."),
+    )
 
     def __init__(
         self, *args: Any, sources: list[tuple[int, str]], isolation: bool = False, **kw: Any
@@ -129,7 +135,7 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kw)
         cast(forms.TypedChoiceField, self.fields["source_id"]).choices = sources
         if not isolation:
-            del self.fields["isolate"]
+            del self.fields["isolate"], self.fields["isolation_place"]
 
 
 class UnlinkForm(forms.Form):

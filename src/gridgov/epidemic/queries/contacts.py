@@ -23,6 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext as _
 
 from gridgov.accounts import scope
 from gridgov.core import crypto
@@ -47,7 +48,11 @@ MAP_MAX_COMMUNITIES = 3000
 NODE_LENGTHS = (4, 6, 9, 12)
 SEVERITY = {Situation.TRANSMISSION: 0, Situation.CLUSTER: 1, Situation.NO_CASE: 2}
 # The map's fill="score" bands (≥ 90 green, ≥ 75 amber, below red) per situation.
-MAP_SCORE = {Situation.NO_CASE: 100, Situation.CLUSTER: 80, Situation.TRANSMISSION: 0}
+MAP_SCORE: dict[str, int] = {
+    Situation.NO_CASE: 100,
+    Situation.CLUSTER: 80,
+    Situation.TRANSMISSION: 0,
+}
 
 
 def _id(value: Any) -> int:
@@ -346,7 +351,8 @@ def situation_map(user: Any, code: str, day: dt.date, url: Any) -> dict[str, Any
         .values("code", "name", "level", "kind", "geometry")[: MAP_MAX_COMMUNITIES + 1]
     )
     if len(rows) > MAP_MAX_COMMUNITIES:
-        raise InvalidInput(fields={"code": "too many communities for one map; choose a county"})
+        reason = _("too many communities for one map; choose a county or a township")
+        raise InvalidInput(_("code: %(reason)s") % {"reason": reason}, fields={"code": reason})
     found = dict(
         CommunitySituation.objects.filter(community_code__startswith=code, date=day).values_list(
             "community_code", "situation"

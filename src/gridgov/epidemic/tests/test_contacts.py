@@ -268,3 +268,30 @@ def test_the_roll_ups_equal_a_recount_after_mixed_traffic(epi: Epi) -> None:
     assert kept == {"cases_open:confirmed": 1, "contacts:1": 2, "contacts:2": 1}
     TALLY.rebuild()
     assert {k: v for k, v in rollups.current_figures(GRID[:9]).items() if v} == kept
+
+
+def test_isolation_is_started_for_a_new_contact_only_when_asked(epi: Epi) -> None:
+    from gridgov.epidemic.models import IsolationEpisode
+
+    case(epi, epi.r.person)
+    case(epi, epi.r.elder)
+    link(epi, epi.r.migrant, epi.r.person)
+    assert not IsolationEpisode.objects.exists()
+    link(epi, epi.spouse, epi.r.person, isolate="home")
+    episode = IsolationEpisode.objects.get()
+    assert (episode.person_id, episode.kind, episode.reason) == (
+        epi.spouse.pk,
+        "home",
+        "close_contact",
+    )
+    event = AuditEvent.objects.filter(action="epidemic.contact.link").latest("seq")
+    assert event.changes["isolation_id"] == episode.pk
+    link(epi, epi.spouse, epi.r.elder, isolate="centralised")  # isolated already
+    assert IsolationEpisode.objects.count() == 1
+    before = epidemic_state()
+    with pytest.raises(InvalidInput) as caught:  # a centralised isolation needs its site
+        link(epi, epi.r.migrant, epi.r.elder, isolate="centralised")
+    assert set(caught.value.details["fields"]) == {"isolation_place"}
+    assert epidemic_state() == before
+    link(epi, epi.r.migrant, epi.r.elder, isolate="centralised", isolation_place="卧龙宾馆")
+    assert IsolationEpisode.objects.get(person=epi.r.migrant).place == "卧龙宾馆"
