@@ -171,11 +171,12 @@ def list_reports(
     page_size: int = PAGE_SIZE,
 ) -> Any:
     day = date or rules.today()
-    rows = queries.grid_rows(
-        request.user, queries.node_or_default(request.user, code), day, status or ""
-    )
+    node = queries.node_or_default(request.user, code)
+    rows = queries.grid_rows(request.user, node, day, status or "")
     result = paginate(rows, page, page_size)
-    return page_payload(result, [row_out(r) for r in queries.with_reports(result.items, day)])
+    people = queries.may_see_people(request.user, node)
+    found = queries.with_reports(result.items, day, people=people)
+    return page_payload(result, [row_out(r, people) for r in found])
 
 
 @router.get(

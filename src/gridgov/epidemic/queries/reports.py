@@ -76,15 +76,23 @@ def require_one_of(user: Any, capabilities: Sequence[str], code: str | None = No
     raise PermissionDenied()
 
 
+_NODES_ATTR = "_gridgov_epidemic_nodes"
+
+
 def get_node_for(user: Any, code: str, capabilities: Sequence[str]) -> Region:
-    """The territory node ``code`` (without its geometry) if the user may read it."""
+    """The territory node ``code`` (without its geometry) if the user may read it. The
+    node is read once per user object (a page asks for it several times)."""
     code = str(code or "")
     if not (code.isascii() and code.isdigit() and len(code) in codes.LEVEL_BY_LENGTH):
         raise NotFound()
     require_one_of(user, capabilities, code)
-    region = Region.objects.defer("geometry").filter(code=code).first()
+    known: dict[str, Region] = getattr(user, _NODES_ATTR, None) or {}
+    region = known.get(code) or Region.objects.defer("geometry").filter(code=code).first()
     if region is None:
         raise NotFound()
+    if getattr(user, "pk", None):
+        known[code] = region
+        setattr(user, _NODES_ATTR, known)
     return region
 
 
@@ -108,12 +116,16 @@ def default_code(user: Any) -> str | None:
 
 
 def node_or_default(user: Any, code: str) -> str:
-    """``code``, else the user's own node; InvalidInput naming ``code`` when they have
-    several (or none)."""
-    found = code or default_code(user)
+    """``code``, else the user's own node: PermissionDenied without any figures to read,
+    InvalidInput naming ``code`` when they read several areas."""
+    found = figure_roots(user)
     if not found:
+        raise PermissionDenied()
+    if code:
+        return code
+    if len(found) > 1:
         raise InvalidInput(fields={"code": _("required: you see several areas, name one")})
-    return found
+    return found[0]
 
 
 def get_grid_for(user: Any, grid_code: str, capabilities: Sequence[str] = REPORT_READERS) -> Region:
@@ -451,9 +463,12 @@ class GridRow:
         return self.report is not None and self.report.status == ReportStatus.CONFIRMED
 
 
-def with_reports(grids: Iterable[Region], day: dt.date, *, people: bool = True) -> list[GridRow]:
+def with_reports(
+    grids: Iterable[Region], day: dt.date, *, people: bool = True, late: bool | None = None
+) -> list[GridRow]:
     """Each grid with its report of ``day`` (or None), state and — with ``people`` — its
-    grid workers: a query or two for any number of grids (and the deadline's)."""
+    grid workers: a query or two for any number of grids (and the deadline's unless
+    ``late`` says whether it has passed)."""
     grids = list(grids)
     codes_ = [g.code for g in grids]
     reports = {
@@ -463,7 +478,8 @@ def with_reports(grids: Iterable[Region], day: dt.date, *, people: bool = True) 
         )
     }
     workers = grid_workers(codes_) if people else {}
-    late = overdue(day)
+    if late is None:
+        late = overdue(day)
     return [
         GridRow(
             g.code,

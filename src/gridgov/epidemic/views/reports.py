@@ -282,7 +282,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         queries.grid_rows(user, code, day, chosen), request.GET.get("page"), PAGE_SIZE
     )
     people = queries.may_see_people(user, code)
-    result.items = queries.with_reports(result.items, day, people=people)
+    result.items = queries.with_reports(result.items, day, people=people, late=found.overdue)
     query = f"&date={day.isoformat()}"
     return page(
         request,
