@@ -50,12 +50,14 @@ from gridgov.epidemic.queries import notices as queries
 from gridgov.epidemic.tallies import notices as tally
 from gridgov.inbox import actions as inbox
 from gridgov.inbox.models import Message, MessageKind
+from gridgov.registry import privacy
 
 TITLE_LENGTH = 120
 BODY_LENGTH = 5000
 MAX_MARKS = 1000
 CHUNK = 2000
 TOPIC = "epidemic:notice:"
+REVEAL = "registry.reveal"
 FIELDS = ("title", "body", "audience")
 
 
@@ -538,3 +540,44 @@ def mark_door_delivered(delivery_ids: Any, *, actor: Any) -> Marked:
             changes={"deliveries": [row.pk for row in pending][:200], "notices": notices},
         )
     return Marked(marked=marked, already=len(rows) - marked)
+
+
+# --- links for the text-message gateway ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    phone: str
+    path: str  # /epidemic/n/<token>/ : the gateway puts the site's address before it
+
+
+@transaction.atomic
+def reveal_notice_links(notice_id: Any, *, actor: Any) -> list[Link]:
+    """The phone number and link of every resident who has not read a sent notice yet —
+    what the city's text-message gateway sends. Full phone numbers: only for those who may
+    both send the notice and reveal numbers over its area (the operator, on the command
+    line); audited with how many."""
+    notice = _editable(actor, notice_id)
+    scope.require(actor, REVEAL, notice.region_code)
+    if notice.status != NoticeStatus.SENT:
+        raise Conflict(_("Only a sent notice has links to send."))
+    rows = (
+        NoticeDelivery.objects.filter(
+            notice_id=notice.pk, person__isnull=False, channel=DeliveryChannel.INBOX
+        )
+        .filter(read_at__isnull=True)
+        .select_related("person")
+        .order_by("grid_code", "pk")
+    )
+    numbers = ((row.pk, privacy.person_numbers(row.person)["phone"]) for row in rows)
+    links = [Link(phone, _link_path(pk)) for pk, phone in numbers if phone]
+    record("epidemic.notice.links", actor=actor, obj=notice, changes={"links": len(links)})
+    return links
+
+
+def _link_path(delivery_id: int) -> str:
+    token = queries.link_token(delivery_id)
+    try:
+        return reverse("epidemic:notice_public", args=[token])
+    except NoReverseMatch:  # pages not mounted
+        return f"/epidemic/n/{token}/"

@@ -16,6 +16,7 @@ Deterministic from ``seed``; adds nothing when the city has notices already.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from typing import Any
 
@@ -75,7 +76,7 @@ def _tag_elderly_alone(rng: random.Random) -> int:
     )
     no_phone = list(older.filter(phone_hash="").values_list("pk", flat=True))
     phone = list(older.exclude(phone_hash="").values_list("pk", flat=True))
-    wanted = round((len(no_phone) + len(phone)) * LONE_SHARE)
+    wanted = math.ceil((len(no_phone) + len(phone)) * LONE_SHARE)
     without = rng.sample(no_phone, min(len(no_phone), round(wanted * NO_PHONE_SHARE)))
     chosen = without + rng.sample(phone, min(len(phone), wanted - len(without)))
     for person_id in sorted(chosen):
@@ -84,11 +85,16 @@ def _tag_elderly_alone(rng: random.Random) -> int:
 
 
 def _send(
-    actor: Any, text: tuple[str, str], audience: str, targets: list[dict[str, str]]
+    actor: Any, region: str, text: tuple[str, str], audience: str, targets: list[dict[str, str]]
 ) -> Notice:
     title, body = text
     notice = actions.create_notice(
-        actor=actor, title=title, body=body, audience=audience, targets=targets
+        actor=actor,
+        region_code=region,
+        title=title,
+        body=body,
+        audience=audience,
+        targets=targets,
     )
     return actions.send_notice(notice.pk, actor=actor)
 
@@ -128,12 +134,13 @@ def seed(city: str, *, seed: int) -> int:
     worker = _user("gridworker")
     elderly = _send(
         _user("township"),
+        STREET,
         ELDERLY_NOTICE,
         "both",
         [{"code": STREET, "care_kind": CareKind.ELDERLY_ALONE}],
     )
     _reach_residents(rng, elderly, worker)
     _read_in_inbox(elderly, ("gridworker",))
-    staff = _send(_user("command"), STAFF_NOTICE, "staff", [{"code": DISTRICT}])
+    staff = _send(_user("command"), DISTRICT, STAFF_NOTICE, "staff", [{"code": DISTRICT}])
     _read_in_inbox(staff, ("gridworker", "community"))
     return added + 2 + NoticeDelivery.objects.filter(notice__in=[elderly, staff]).count()

@@ -527,5 +527,8 @@ def register_web() -> None:
             "epidemic.notice.withdraw": pgettext_lazy("audit action", "Notice withdrawn"),
             "epidemic.notice.read": pgettext_lazy("audit action", "Notice read"),
             "epidemic.notice.door": pgettext_lazy("audit action", "Notice delivered door to door"),
+            "epidemic.notice.links": pgettext_lazy(
+                "audit action", "Notice links revealed for text messages"
+            ),
         }
     )
