@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 from pathlib import Path
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -35,14 +36,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     links.set_defaults(func=cmd_notice_links)
 
 
-def _row(table: Table, row: object, label: str) -> None:
+def _row(table: Table, row: Any, label: str) -> None:
     table.add_row(
         label,
-        str(row["recipients"]),  # type: ignore[index]
-        str(row["reached"]),  # type: ignore[index]
-        f"{row.percent:.0f}%",  # type: ignore[attr-defined]
-        str(row.door_pending),  # type: ignore[attr-defined]
-        f"{row['staff_reached']}/{row['staff']}",  # type: ignore[index]
+        str(row.recipients),
+        str(row.reached),
+        f"{row.percent:.0f}%",
+        str(row.door_pending),
+        f"{row.staff_reached}/{row.staff}",
     )
 
 

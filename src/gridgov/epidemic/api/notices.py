@@ -471,9 +471,12 @@ def figures_out(row: queries.ReachRow) -> dict[str, Any]:
     return {
         "code": row.code,
         "name": row.name,
-        **{name: row[name] for name in (tally.RECIPIENTS, tally.REACHED, tally.DOOR_DUE)},
-        "door_done": row[tally.DOOR],
-        **{name: row[name] for name in (tally.STAFF, tally.STAFF_REACHED)},
+        "recipients": row.recipients,
+        "reached": row.reached,
+        "door_due": row.door_due,
+        "door_done": row.door_done,
+        "staff": row.staff,
+        "staff_reached": row.staff_reached,
         "percent": round(row.percent, 1),
     }
 

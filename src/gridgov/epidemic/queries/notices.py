@@ -380,17 +380,38 @@ class ReachRow:
     name: str
     figures: Counter[str]
 
-    def __getitem__(self, name: str) -> int:
-        return self.figures.get(name, 0)
+    # Attributes, not item access: templates look items up before attributes.
+    @property
+    def recipients(self) -> int:
+        return self.figures.get(tally.RECIPIENTS, 0)
+
+    @property
+    def reached(self) -> int:
+        return self.figures.get(tally.REACHED, 0)
+
+    @property
+    def door_due(self) -> int:
+        return self.figures.get(tally.DOOR_DUE, 0)
+
+    @property
+    def door_done(self) -> int:
+        return self.figures.get(tally.DOOR, 0)
+
+    @property
+    def staff(self) -> int:
+        return self.figures.get(tally.STAFF, 0)
+
+    @property
+    def staff_reached(self) -> int:
+        return self.figures.get(tally.STAFF_REACHED, 0)
 
     @property
     def percent(self) -> float:
-        recipients = self.figures.get(tally.RECIPIENTS, 0)
-        return 100.0 * self.figures.get(tally.REACHED, 0) / recipients if recipients else 0.0
+        return 100.0 * self.reached / self.recipients if self.recipients else 0.0
 
     @property
     def door_pending(self) -> int:
-        return self.figures.get(tally.DOOR_DUE, 0) - self.figures.get(tally.DOOR, 0)
+        return self.door_due - self.door_done
 
 
 @dataclass

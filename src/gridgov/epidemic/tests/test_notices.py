@@ -370,19 +370,19 @@ def test_reach_per_area_rolls_up_and_equals_a_recount(epi: Epi) -> None:
     client_for(r.worker).post("/api/v1/inbox/read-all")
     county = queries.reach(epi.county, notice)
     assert county.node.code == COUNTY
-    rows = {row.code: (row["recipients"], row["reached"]) for row in county.children}
+    rows = {row.code: (row.recipients, row.reached) for row in county.children}
     # 东关: 5 residents (4 in 河街, 1 in 市场) + 4 staff; 新华: 1 resident + its staff.
     assert rows == {TOWNSHIP: (9, 3), "411302002": (2, 0)}
-    assert county.node["recipients"] == 11 and county.own is None
+    assert county.node.recipients == 11 and county.own is None
     township = queries.reach(epi.county, notice, TOWNSHIP)
-    assert {row.code: row["recipients"] for row in township.children} == {
+    assert {row.code: row.recipients for row in township.children} == {
         COMMUNITY: 6,
         NEIGHBOUR_COMMUNITY: 2,
     }
-    assert township.own is not None and township.own["staff"] == 1  # the township's staff
+    assert township.own is not None and township.own.staff == 1  # the township's staff
     community = queries.reach(epi.county, notice, COMMUNITY)
-    assert sum(row["recipients"] for row in community.children) == 5
-    assert community.own is not None and community.own["staff"] == 1
+    assert sum(row.recipients for row in community.children) == 5
+    assert community.own is not None and community.own.staff == 1
     # The grid worker's reach starts at their community and no higher.
     assert queries.reach(r.worker, notice).node.code == COMMUNITY
     with pytest.raises(NotFound):

@@ -73,9 +73,13 @@ def test_drafting_counting_and_sending_from_the_pages(epi: Epi) -> None:
     assert sent.status_code == 302
     assert Notice.objects.get().status == NoticeStatus.SENT
     page = township.get(f"/epidemic/notices/{notice.pk}/")
-    assert page.context["reach"].node["recipients"] == 7
+    assert page.context["reach"].node.recipients == 7
+    shown = page.content.decode()
+    # The areas by name and code, their figures and the share reached.
+    assert "Reach in 东关街道" in shown and "河街社区" in shown and f"?code={COMMUNITY}" in shown
+    assert "0 / 6" in shown  # 河街: 4 residents and 2 staff, none reached yet
     drill = township.get(f"/epidemic/notices/{notice.pk}/?code={COMMUNITY}")
-    assert {row.code: row["recipients"] for row in drill.context["reach"].children}[GRID] == 4
+    assert {row.code: row.recipients for row in drill.context["reach"].children}[GRID] == 4
     assert township.get(f"/epidemic/notices/{notice.pk}/edit/").status_code == 302  # sent
 
 
