@@ -67,7 +67,7 @@ class TargetForm(forms.Form):
         widget=CODE_INPUT,
     )
     care_kind = forms.ChoiceField(
-        label=_("Only"),
+        label=_("Who there"),
         required=False,
         choices=[("", _("Everyone")), *CareKind.choices],
     )
