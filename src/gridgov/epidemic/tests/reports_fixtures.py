@@ -9,11 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from gridgov.epidemic import rollups, rules
 from gridgov.epidemic.actions import declarations as declaration_actions
 from gridgov.epidemic.tests.fixtures import Epi, key, local
+from gridgov.registry.tests.web_fixtures import client_for
 
 Clock = Callable[[dt.datetime], None]
 
@@ -52,6 +54,13 @@ def add_day(grid: str, day: dt.date, **measures: int) -> None:
 
 def add_now(grid: str, **measures: int) -> None:
     rollups.add_current({grid: {name.replace("__", ":"): n for name, n in measures.items()}})
+
+
+def english(user: Any) -> Client:
+    """A logged-in client whose pages speak English (the site's default is Chinese)."""
+    client = client_for(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 def today() -> dt.date:

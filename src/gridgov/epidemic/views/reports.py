@@ -18,7 +18,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+)
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
@@ -27,7 +33,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gridgov.accounts import scope
 from gridgov.accounts.viewutils import domain_errors
-from gridgov.core.errors import PermissionDenied
+from gridgov.core.errors import InvalidInput, PermissionDenied
 from gridgov.core.paging import paginate
 from gridgov.epidemic import figures as names
 from gridgov.epidemic import rules
@@ -312,7 +318,10 @@ def overview_export(request: HttpRequest) -> HttpResponseBase:
     code = _node(request, filters)
     if code is None:
         raise Http404()
-    fmt = check_format(request.GET.get("format") or "xlsx")
+    try:
+        fmt = check_format(request.GET.get("format") or "xlsx")
+    except InvalidInput as exc:
+        return HttpResponseBadRequest(exc.message)
     day = filters.day()
     headers, rows = queries.export_table(user, code, day)
     filename = f"daily-reports-{code}-{day.isoformat()}.{fmt}"
@@ -320,21 +329,6 @@ def overview_export(request: HttpRequest) -> HttpResponseBase:
         return file_response(csv_lines(headers, rows), filename, fmt)
     sheet = _("Daily reports %(day)s") % {"day": day.isoformat()}
     return file_response(write_xlsx([(sheet[:31], headers, rows)]), filename, fmt)
-
-
-# --- the region page's panel --------------------------------------------------------------
-
-
-def region_panel(user: Any, region: Region) -> dict[str, Any] | None:
-    """Today's daily reports of a node on its territory page (figures only)."""
-    if not queries.may(user, queries.FIGURE_READERS, region.code):
-        return None
-    found = queries.overview(user, region.code, rules.today())
-    return {
-        "found": found,
-        "url": f"{reverse('epidemic:reports_overview')}?code={region.code}",
-        "dashboard_url": f"{reverse('epidemic:dashboard')}?code={region.code}",
-    }
 
 
 urlpatterns: list[URLPattern] = [
@@ -349,7 +343,6 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
-    from gridgov.territory.panels import RegionPanel, register_region_panel
     from gridgov.web.context import NavItem, register_nav_item
 
     register_nav_item(
@@ -372,9 +365,4 @@ def register_web() -> None:
                 "audit action", "Missing daily reports flagged"
             ),
         }
-    )
-    register_region_panel(
-        RegionPanel(
-            "epidemic_reports", "epidemic/reports/region_panel.html", region_panel, order=40
-        )
     )
