@@ -64,12 +64,13 @@ def _run(args: argparse.Namespace, body: Any) -> int:
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
+    from gridgov.epidemic.actions import screening as actions
     from gridgov.epidemic.queries import screening as queries
 
     def body(console: Console, actor: Any) -> int:
-        campaign = queries.get_campaign_for(actor, args.campaign)
+        campaign = actions.labelled(queries.get_campaign_for(actor, args.campaign))
         found = queries.progress(actor, campaign, args.code)
-        title = f"{campaign.name} · {campaign.get_status_display()} · {found.node.name}"
+        title = f"{campaign.name} · {campaign.status_label} · {found.node.name}"
         table = Table(title=title)
         table.add_column(pgettext("place", "Area"))
         table.add_column(_("Code"), no_wrap=True)

@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
@@ -127,6 +127,29 @@ POINT_LABELS = {
     "measures": gettext_lazy("Measures taken"),
     "family": gettext_lazy("Family"),
 }
+# Statuses as the screening pages say them (the plain words mean other things elsewhere:
+# a case is "closed", a report "cancelled").
+CAMPAIGN_STATUS_LABELS = {
+    CampaignStatus.DRAFT: pgettext_lazy("campaign", "Draft"),
+    CampaignStatus.ACTIVE: pgettext_lazy("campaign", "Under way"),
+    CampaignStatus.CLOSED: pgettext_lazy("campaign", "Closed"),
+    CampaignStatus.CANCELLED: pgettext_lazy("campaign", "Cancelled"),
+}
+TASK_STATUS_LABELS = {
+    TaskStatus.OPEN: pgettext_lazy("screening task", "To visit"),
+    TaskStatus.DONE: pgettext_lazy("screening task", "Screened"),
+    TaskStatus.UNREACHABLE: pgettext_lazy("screening task", "Not found at home"),
+    TaskStatus.CANCELLED: pgettext_lazy("screening task", "Cancelled"),
+}
+
+
+def labelled(row: Any) -> Any:
+    """A campaign or task with ``status_label``, its status as the screening pages say it."""
+    labels = CAMPAIGN_STATUS_LABELS if isinstance(row, ScreeningCampaign) else TASK_STATUS_LABELS
+    row.status_label = str(labels.get(row.status, row.status))
+    return row
+
+
 # The import list's column of ID numbers, and its optional column of names.
 ID_HEADERS = frozenset(
     {"公民身份号码", "身份证号", "身份证号码", "身份证", "证件号码", "id_number"}
@@ -424,7 +447,7 @@ def _end(
         raise _state(
             _("The campaign is %(status)s: it cannot be %(verb)s.")
             % {
-                "status": campaign.get_status_display(),
+                "status": labelled(campaign).status_label,
                 "verb": _("closed") if status == CampaignStatus.CLOSED else _("cancelled"),
             }
         )

@@ -231,7 +231,7 @@ def campaign_out(campaign: Any, progress: queries.Figures | None = None) -> dict
         campaign,
         CampaignOut,
         target_label=campaign.get_target_display(),
-        status_label=campaign.get_status_display(),
+        status_label=actions.labelled(campaign).status_label,
         progress=_figures(progress),
     )
 
@@ -380,7 +380,7 @@ def task_out(task: Any) -> dict[str, Any]:
         "grid_code": task.grid_code,
         "assignee_id": task.assignee_id,
         "status": task.status,
-        "status_label": task.get_status_display(),
+        "status_label": actions.labelled(task).status_label,
         "attempts": task.attempts,
         "due_on": task.due_on,
         "done_at": task.done_at,

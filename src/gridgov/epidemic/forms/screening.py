@@ -7,15 +7,21 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from gridgov.epidemic.actions.screening import CAMPAIGN_FIELDS, POINT_LABELS
+from gridgov.epidemic.actions.screening import (
+    CAMPAIGN_FIELDS,
+    CAMPAIGN_STATUS_LABELS,
+    POINT_LABELS,
+    TASK_STATUS_LABELS,
+)
 from gridgov.epidemic.forms import DATE, TEMPERATURE
 from gridgov.epidemic.models import (
     TEN_POINTS,
-    CampaignStatus,
     CampaignTarget,
     Health,
     Measure,
+    TaskStatus,
     Transport,
 )
 from gridgov.registry.models import CareKind
@@ -59,7 +65,7 @@ class CampaignForm(forms.Form):
     starts_on = forms.DateField(label=_("Starts on"), required=False, widget=DATE)
     due_on = forms.DateField(label=_("Due on"), required=False, widget=DATE)
     description = forms.CharField(
-        label=_("Instructions"),
+        label=pgettext_lazy("campaign", "Instructions"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -83,7 +89,9 @@ class CampaignForm(forms.Form):
 class CampaignFilterForm(FoldedFilters):
     q = forms.CharField(label=_("Name"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any")), *CampaignStatus.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), *CAMPAIGN_STATUS_LABELS.items()],
     )
     code = _code_field(_("Territory code"))
     MORE = ("code",)
@@ -104,9 +112,9 @@ class ListUploadForm(forms.Form):
 
 
 TASK_STATUSES = [
-    ("todo", _("To visit")),
-    ("done", _("Screened")),
-    ("unreachable", _("Not found at home")),
+    ("todo", TASK_STATUS_LABELS[TaskStatus.OPEN]),
+    (TaskStatus.DONE, TASK_STATUS_LABELS[TaskStatus.DONE]),
+    (TaskStatus.UNREACHABLE, TASK_STATUS_LABELS[TaskStatus.UNREACHABLE]),
     ("all", _("All")),
 ]
 
@@ -185,7 +193,7 @@ class UnreachableForm(forms.Form):
 
 
 class RecordFilterForm(FoldedFilters):
-    q = forms.CharField(label=_("Name"), required=False, max_length=100)
+    q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=100)
     day = forms.DateField(label=_("Day"), required=False, widget=DATE)
     unclear = forms.ChoiceField(
         label=_("Ten points"),

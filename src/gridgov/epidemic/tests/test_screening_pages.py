@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+from django.test import Client
 from openpyxl import load_workbook
 
 from gridgov.audit.models import AuditEvent
@@ -19,11 +20,18 @@ from gridgov.epidemic.models import ScreeningCampaign, ScreeningRecord, Screenin
 from gridgov.epidemic.tallies.screening import TALLY
 from gridgov.epidemic.tests.fixtures import SPOUSE_ID, Epi
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID
-from gridgov.registry.tests.web_fixtures import ID_NUMBER, PHONE, client_for
+from gridgov.registry.tests.web_fixtures import ID_NUMBER, PHONE
 
 pytestmark = pytest.mark.django_db
 TOWNSHIP = "411302001"
 API = "/api/v1/epidemic/screening"
+
+
+def client_for(user: Any) -> Client:
+    """A client of ``user`` reading the pages in English."""
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(user)
+    return client
 
 
 def text(response: Any) -> str:

@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
@@ -48,7 +48,12 @@ def _sections(user: Any, current: str) -> list[dict[str, Any]]:
     return tabs(
         current,
         [
-            ("tasks", _("Door to door"), "epidemic:screening_tasks", _may(user, SCREEN, VIEW)),
+            (
+                "tasks",
+                pgettext("screening", "Door to door"),
+                "epidemic:screening_tasks",
+                _may(user, SCREEN, VIEW),
+            ),
             ("campaigns", _("Campaigns"), "epidemic:screening_campaigns", True),
             ("records", _("Records"), "epidemic:screening_records", _may(user, VIEW)),
         ],
@@ -93,7 +98,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     result = paginate(campaigns, request.GET.get("page"), PAGE_SIZE)
     figures = queries.list_figures(request.user, result.items)
     for campaign in result.items:
-        campaign.figures = figures.get(campaign.pk)
+        actions.labelled(campaign).figures = figures.get(campaign.pk)
     return _page(
         request,
         "campaign_list.html",
@@ -209,7 +214,7 @@ def _detail(
     user = request.user
     can_manage = scope.has_capability(user, CAMPAIGN, campaign.region_code)
     context: dict[str, Any] = {
-        "campaign": campaign,
+        "campaign": actions.labelled(campaign),
         "can_manage": can_manage,
         "can_view": scope.has_capability(user, VIEW),
         "region": Region.objects.filter(code=campaign.region_code).only("code", "name").first(),
@@ -326,7 +331,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "task_list.html",
         {
             "filters": filters,
-            "page": paginate(tasks, request.GET.get("page"), TASK_PAGE_SIZE),
+            "page": _labelled_page(paginate(tasks, request.GET.get("page"), TASK_PAGE_SIZE)),
             "mine": mine,
             "grid": grid,
             "campaign": campaign,
@@ -335,6 +340,12 @@ def task_list(request: HttpRequest) -> HttpResponse:
         },
         "tasks",
     )
+
+
+def _labelled_page(result: Any) -> Any:
+    for row in result.items:
+        actions.labelled(row)
+    return result
 
 
 def _int(value: Any) -> int | None:
@@ -372,7 +383,7 @@ def _task_page(
         request,
         "task_detail.html",
         {
-            "task": task,
+            "task": actions.labelled(task),
             "person": task.person,
             "household": task.person.household,
             "can_screen": can_screen,

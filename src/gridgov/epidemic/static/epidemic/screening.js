@@ -19,7 +19,8 @@
         { name: labels.total, type: "line", yAxisIndex: 1, color: BLUE, smooth: false,
           data: data.trend.map(function (d) { return d.total; }),
           markLine: { silent: true, symbol: "none", lineStyle: { color: GREY, type: "dashed" },
-            label: { formatter: labels.tasks + " {c}" }, data: [{ yAxis: data.tasks }] } }
+            label: { position: "insideEndTop", formatter: labels.tasks + " {c}" },
+            data: [{ yAxis: data.tasks }] } }
       ]
     };
   }
