@@ -192,7 +192,7 @@ def test_lists_answer_in_a_fixed_number_of_queries(
         (worker, "/api/v1/epidemic/notices/door", 8),
         (township, "/epidemic/notices/{n}/deliveries/", 10),
         (township, "/api/v1/epidemic/notices/{n}/deliveries", 9),
-        (township, "/epidemic/notices/{n}/", 16),
+        (township, "/epidemic/notices/{n}/", 17),
         (township, "/api/v1/epidemic/notices/{n}/reach", 9),
     ]
     few = {url: _queries(client, url.format(n=notice.pk)) for client, url, _budget in checks}
