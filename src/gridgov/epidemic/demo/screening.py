@@ -178,7 +178,9 @@ def _daytime(moment: dt.datetime, rng: random.Random, end: dt.datetime) -> dt.da
     local = moment.astimezone(rules.site_zone())
     hour = 8 + rng.randrange(12)
     placed = local.replace(hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
-    return min(placed, end)
+    if placed > end:  # today, later than now: earlier this morning instead
+        placed = end - dt.timedelta(minutes=rng.randrange(5, 240))
+    return placed
 
 
 def _record(

@@ -194,7 +194,7 @@ class UnreachableForm(forms.Form):
 
 class RecordFilterForm(FoldedFilters):
     q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=100)
-    day = forms.DateField(label=_("Day"), required=False, widget=DATE)
+    day = forms.DateField(label=_("Screened on"), required=False, widget=DATE)
     unclear = forms.ChoiceField(
         label=_("Ten points"),
         required=False,

@@ -135,11 +135,11 @@ def _form_page(
 @domain_errors
 def campaign_create(request: HttpRequest) -> HttpResponse:
     scope.require(request.user, CAMPAIGN)
-    form = forms.CampaignForm(
-        request.POST or None,
-        regions=_regions(request.user),
-        initial={"starts_on": rules.today(), "target": CampaignTarget.EVERYONE},
-    )
+    regions = _regions(request.user)
+    initial = {"starts_on": rules.today(), "target": CampaignTarget.EVERYONE}
+    if regions:
+        initial["region_code"] = regions[0][0]
+    form = forms.CampaignForm(request.POST or None, regions=regions, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
         campaign, status = attempt(
