@@ -117,7 +117,7 @@ def test_the_export_has_one_row_per_grid_in_csv_and_xlsx(morning: Epi) -> None:
     url = f"/epidemic/reports/overview/export/?code={COMMUNITY}&date={today().isoformat()}"
     answer = client.get(url + "&format=csv")
     assert answer["Content-Disposition"].endswith(f'{today().isoformat()}.csv"')
-    text = b"".join(answer.streaming_content).decode("utf-8-sig")
+    text = b"".join(answer.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:4] == ["Grid code", "Grid", "Grid worker", "State"]
     assert [r[0] for r in rows[1:]] == [f"{COMMUNITY}{n:03d}" for n in range(1, 5)]
