@@ -71,6 +71,7 @@ from pathlib import Path
 from typing import Any
 
 PROFILED = 30  # batches profiled with --profile
+WARM_CPU = 0.3  # CPU seconds every worker spends on its first requests before timing
 TARGET_RATE = 5000  # declarations per second, batched
 TARGET_P99_MS = 300  # per batch request
 TARGET_DASHBOARD_MS = 200
@@ -101,7 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=0, help="default: as gridgov serve")
     parser.add_argument("--retry-every", type=int, default=100, help="every n-th batch twice")
     parser.add_argument("--dashboard-url", default=DASHBOARD, help="read during the load")
-    parser.add_argument("--probe-interval", type=float, default=0.25, help="seconds")
+    parser.add_argument("--probe-interval", type=float, default=0.5, help="seconds")
     parser.add_argument("--home", default="", help="GRIDGOV_HOME (default per mode)")
     parser.add_argument("--database-url", "--postgres", default="", help="postgres://…")
     parser.add_argument("--seed", type=int, default=2020, help="seed of the city and the load")
@@ -781,18 +782,57 @@ def run_phase(
     )
 
 
+def workers_cpu(server: Server) -> float:
+    return sum(cpu_of(pid) or 0.0 for pid in server.workers())
+
+
 def idle_dashboard(
     server: Server, path: str, token: str, reads: int, interval: float
-) -> list[float]:
-    """The dashboard read on the idle server (its baseline: the same data as at the end)."""
+) -> tuple[list[float], float]:
+    """The dashboard read on the idle server (its baseline: the same data as at the end of
+    the load): (milliseconds of each read, server CPU seconds a read)."""
     found: list[float] = []
+    cpu = workers_cpu(server)
     for _ in range(reads):
         status, body, ms = get(server.port, path, token)
         if status != 200:
             raise SystemExit(f"{path} answered {status}: {body[:300]!r}")
         found.append(ms)
         time.sleep(interval)
-    return found
+    return found, (workers_cpu(server) - cpu) / reads
+
+
+def warm_up(server: Server, world: World, dashboard: str) -> int:
+    """Let every worker serve its first requests (URL conf, API schemas, catalogues: about
+    a second of CPU each) before anything is timed: rounds of concurrent connections that
+    each read the dashboard and post an empty batch and an empty declaration (refused,
+    nothing written), until each worker has spent CPU on them; the requests sent."""
+    before = {pid: cpu_of(pid) or 0.0 for pid in server.workers()}
+    worker = {"Authorization": f"Bearer {world.tokens[0]}", "Content-Type": "application/json"}
+    sent = itertools.count()
+
+    def connection() -> None:
+        link = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        requests = (
+            ("GET", dashboard, None, {"Authorization": f"Bearer {world.leader}"}),
+            ("POST", BATCH_PATH, b'{"items": []}', worker),
+            ("POST", SINGLE_PATH, b"{}", worker),
+        )
+        for method, path, body, headers in requests:
+            link.request(method, path, body, headers)
+            link.getresponse().read()
+            next(sent)
+        link.close()
+
+    for _round in range(20):
+        threads = [threading.Thread(target=connection) for _ in range(4 * len(before))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if all((cpu_of(pid) or 0.0) - cpu > WARM_CPU for pid, cpu in before.items()):
+            break
+    return next(sent)
 
 
 def choose_dashboard(server: Server, args: argparse.Namespace, token: str) -> tuple[str, str]:
@@ -809,38 +849,55 @@ class _Rollback(Exception):
     pass
 
 
-def in_process(world: World, load: Load, batches: int, profile: str = "") -> list[int]:
-    """Queries of each of the first ``batches`` requests of a load, sent in process with
-    Django's test client (cProfiled when ``profile`` names a file) and rolled back."""
+@dataclass
+class InProcess:
+    queries: list[int]  # of each counted request
+    cpu: float  # CPU seconds of the timed requests
+    declarations: int  # in the timed requests
+
+
+def in_process(
+    world: World, load: Load, *, single: bool, counted: int = 3, timed: int = 20, profile: str = ""
+) -> InProcess:
+    """The first requests of a load sent in process with Django's test client through the
+    whole stack but the server, then rolled back: the queries of the first ``counted``,
+    the CPU time of the next ``timed`` (cProfiled when ``profile`` names a file)."""
     from django.db import connection, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     data = load.path.read_bytes()
-    counted: list[int] = []
-    path = SINGLE_PATH if load.index[0][3] == 1 and load.batches == 0 else BATCH_PATH
+    path = SINGLE_PATH if single else BATCH_PATH
+    found = InProcess([], 0.0, 0)
     profiler = None
     if profile:
         import cProfile
 
         profiler = cProfile.Profile(time.process_time)
+    client = Client()  # one handler, as a server process has
+
+    def send(token: int, body: bytes) -> None:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[token]}"
+        answer = client.post(path, body, content_type="application/json")
+        if answer.status_code not in (200, 201):
+            raise SystemExit(f"{path} answered {answer.status_code}: {answer.content[:300]!r}")
+
     try:
         with transaction.atomic():
-            client = Client()  # one handler, as a server process has
-            for token, offset, length, _items in load.index[:batches]:
-                client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[token]}"
+            for i, (token, offset, length, items) in enumerate(load.index[: counted + timed]):
                 body = data[offset : offset + length]
-                with CaptureQueriesContext(connection) as captured:
-                    if profiler:
-                        profiler.enable()
-                    answer = client.post(path, body, content_type="application/json")
-                    if profiler:
-                        profiler.disable()
-                if answer.status_code not in (200, 201):
-                    raise SystemExit(
-                        f"{path} answered {answer.status_code}: {answer.content[:300]!r}"
-                    )
-                counted.append(len(captured))
+                if i < counted:
+                    with CaptureQueriesContext(connection) as captured:
+                        send(token, body)
+                    found.queries.append(len(captured))
+                    continue
+                cpu = time.process_time()
+                if profiler:
+                    profiler.runcall(send, token, body)
+                else:
+                    send(token, body)
+                found.cpu += time.process_time() - cpu
+                found.declarations += items
             raise _Rollback
     except _Rollback:
         pass
@@ -848,9 +905,9 @@ def in_process(world: World, load: Load, batches: int, profile: str = "") -> lis
         import pstats
 
         profiler.dump_stats(profile)
-        print(f"profile of {batches} batches (CPU time) written to {profile}; the top:")
+        print(f"profile of {timed} requests (CPU time) written to {profile}; the top:")
         pstats.Stats(profile).sort_stats("tottime").print_stats(25)
-    return counted
+    return found
 
 
 # --- checking what was stored -------------------------------------------------------------
@@ -955,9 +1012,14 @@ def print_phase(phase: Phase) -> None:
     )
     print(f"  latency per request  {spread(lat)}")
     db = f" + database {phase.cpu['db'] / per * 1e6:.0f} µs" if phase.cpu["db"] else ""
+    # The dashboard's reads are served by the same workers: their CPU (at its idle cost a
+    # read) is left out of the declarations'.
+    reads = phase.cpu.get("dashboard", 0.0)
+    server = (phase.cpu["server"] - reads) / per * 1e6
+    besides = f" (the dashboard's reads besides: {reads / per * 1e6:.0f} µs)" if reads else ""
     print(
-        f"  CPU per declaration  server {phase.cpu['server'] / per * 1e6:.0f} µs{db}, "
-        f"client {phase.cpu['client'] / per * 1e6:.0f} µs"
+        f"  CPU per declaration  server {server:.0f} µs{db}, "
+        f"client {phase.cpu['client'] / per * 1e6:.0f} µs{besides}"
     )
     print(
         f"  machine              others kept {phase.others():.2f} cores busy; "
@@ -990,15 +1052,20 @@ def main() -> int:
         f"encoded in {time.perf_counter() - started:.1f} s"
     )
     print(f"load average before  {' / '.join(f'{v:.2f}' for v in before)}")
-    batch_queries = in_process(world, batched, 3)
-    single_queries = in_process(world, naive, 3)
-    print(
-        f"queries per request  batch of {batched.index[2][3]}: {batch_queries[-1]}, "
-        f"single: {single_queries[-1]} (in process, rolled back)"
-    )
     if args.profile:
-        in_process(world, batched, PROFILED, args.profile)
+        in_process(world, batched, single=False, timed=PROFILED, profile=args.profile)
         return 0
+    batch_run = in_process(world, batched, single=False)
+    single_run = in_process(world, naive, single=True)
+    print(
+        f"queries per request  batch of {batched.index[2][3]}: {batch_run.queries[-1]}, "
+        f"single: {single_run.queries[-1]}"
+    )
+    print(
+        f"in process           CPU per declaration: batched "
+        f"{batch_run.cpu / batch_run.declarations * 1e6:.0f} µs, single "
+        f"{single_run.cpu / single_run.declarations * 1e6:.0f} µs (no server, rolled back)"
+    )
     server = Server(args, folder)
     try:
         server.wait_ready(world.leader)
@@ -1007,12 +1074,14 @@ def main() -> int:
         dashboard, note = choose_dashboard(server, args, world.leader)
         if note:
             print(f"dashboard            {note}")
+        print(f"warm-up              {warm_up(server, world, dashboard)} requests (refused ones)")
         audit_from = audit_head()
         naive_phase = run_phase("naive", server, naive, world, args, folder, single=True)
         ours = run_phase(
             "batched", server, batched, world, args, folder, single=False, dashboard=dashboard
         )
-        idle = idle_dashboard(server, dashboard, world.leader, 40, args.probe_interval)
+        idle, idle_cpu = idle_dashboard(server, dashboard, world.leader, 40, args.probe_interval)
+        ours.cpu["dashboard"] = idle_cpu * len(ours.dashboard_ms)
         server_peak = server.peak_mb()
     finally:
         server.stop()
@@ -1023,7 +1092,10 @@ def main() -> int:
     under = ours.dashboard_ms
     print(f"dashboard under load {dashboard}: {len(under)} reads, {spread(under)}")
     slower = percentile(under, 0.5) / percentile(idle, 0.5)
-    print(f"dashboard idle       {len(idle)} reads after the load, {spread(idle)}")
+    print(
+        f"dashboard idle       {len(idle)} reads after the load, {spread(idle)}, "
+        f"server CPU {idle_cpu * 1000:.1f} ms a read"
+    )
     print(f"ratio load/idle      dashboard p50 ×{slower:.1f} under load")
     print(f"health codes         {code_figures()}")
     print(

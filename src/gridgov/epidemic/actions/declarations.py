@@ -252,7 +252,6 @@ def _people(items: Sequence[Item], actor: Any, household: Collection[int] | None
     ids = {item.person_id for item in items}
     people = Person.objects.filter(pk__in=ids)
     if household is None:
-        scope.require(actor, DECLARE)
         people = people.filter(scope.scope_filter(actor, capability=DECLARE))
     else:
         people = people.filter(pk__in=list(household))
@@ -462,14 +461,12 @@ def _alert(newly_abnormal: Sequence[_Day], people: Mapping[int, Any]) -> None:
 
 
 def _record(
-    rows: Sequence[Mapping[str, Any]],
+    items: Sequence[Item],
     *,
     actor: Any,
     channel: str,
     household: Collection[int] | None,
-    default_by: str,
 ) -> BatchResult:
-    items = _clean_all(rows, default_by)
     people = _people(items, actor, household)
     settings = EpidemicSettings.current()
     _assess(items, people, settings)
@@ -520,7 +517,6 @@ def _record(
     return BatchResult(outcomes)
 
 
-@transaction.atomic
 def record_declarations(
     rows: Sequence[Mapping[str, Any]],
     *,
@@ -531,11 +527,16 @@ def record_declarations(
     """Record a batch of declarations (at most ``MAX_BATCH``); each row has ``person_id``,
     ``client_key`` and optionally ``declared_at``, ``temperature``, ``symptoms``,
     ``travel_code``, ``contact``, ``declared_by`` and ``note``."""
+    if household is None:
+        scope.require(actor, DECLARE)
     default_by = DeclaredBy.HOUSEHOLD if household is not None else DeclaredBy.GRID_WORKER
-    return _record(rows, actor=actor, channel=channel, household=household, default_by=default_by)
+    # The input is checked before the transaction: it reads nothing, and on SQLite the
+    # transaction holds the database's one writer's lock, which other batches wait for.
+    items = _clean_all(rows, default_by)
+    with transaction.atomic():
+        return _record(items, actor=actor, channel=channel, household=household)
 
 
-@transaction.atomic
 def record_declaration(
     *,
     actor: Any,
