@@ -138,7 +138,7 @@ def assemble_reports(
     queries.require_one_of(actor, ASSEMBLERS, node)
     when = _day(day)
     grids = list(
-        Region.objects.filter(level=codes.GRID, code__startswith=node)
+        Region.objects.filter(queries.under("code", node), level=codes.GRID)
         .order_by("code")
         .values_list("code", flat=True)
     )

@@ -42,7 +42,7 @@ from gridgov.epidemic.models import (
     Situation,
 )
 from gridgov.epidemic.queries import reports as report_queries
-from gridgov.epidemic.queries.reports import FIGURE_READERS
+from gridgov.epidemic.queries.reports import FIGURE_READERS, under
 from gridgov.registry.models import PopulationCount
 from gridgov.territory import codes
 from gridgov.territory.models import Region
@@ -238,16 +238,16 @@ def _sums(qs: Any, code: str, field_name: str = "grid_code") -> dict[str, Counte
 
 
 def day_by_child(code: str, day: dt.date) -> dict[str, Counter[str]]:
-    return _sums(DailyCount.objects.filter(date=day, grid_code__startswith=code), code)
+    return _sums(DailyCount.objects.filter(under("grid_code", code), date=day), code)
 
 
 def current_by_child(code: str) -> dict[str, Counter[str]]:
-    return _sums(CurrentCount.objects.filter(grid_code__startswith=code), code)
+    return _sums(CurrentCount.objects.filter(under("grid_code", code)), code)
 
 
 def people_by_child(code: str) -> dict[str, int]:
     rows = (
-        PopulationCount.objects.filter(grid_code__startswith=code, measure="total")
+        PopulationCount.objects.filter(under("grid_code", code), measure="total")
         .annotate(child=Substr("grid_code", 1, _group_length(code)))
         .values_list("child")
         .annotate(n=Sum("value"))
@@ -263,7 +263,7 @@ def situations_by_child(code: str, day: dt.date) -> dict[str, Counter[str]]:
     length = min(_group_length(code), COMMUNITY_LENGTH)
     rows = (
         CommunitySituation.objects.filter(
-            date=day, community_code__startswith=code[:COMMUNITY_LENGTH]
+            under("community_code", code[:COMMUNITY_LENGTH]), date=day
         )
         .annotate(child=Substr("community_code", 1, length))
         .values_list("child", "situation")
@@ -277,22 +277,23 @@ def situations_by_child(code: str, day: dt.date) -> dict[str, Counter[str]]:
 
 
 def trend(code: str, day: dt.date, days: int, grids: int) -> list[dict[str, Any]]:
-    """The node's trend series per date of the ``days`` up to ``day`` (one query)."""
+    """The node's trend series per date of the ``days`` up to ``day`` (one query). The
+    dates are listed, not a range: each is then an equality on the index's first column
+    with the node's code range on its second (a range of dates would read every grid's
+    rows of those days and filter them)."""
     start = day - dt.timedelta(days=days - 1)
+    dates = [start + dt.timedelta(days=n) for n in range(days)]
     wanted = Q(measure__in=TREND_MEASURES) | Q(measure__startswith=names.CASES)
     per_day: dict[dt.date, Counter[str]] = defaultdict(Counter)
     for date, measure, n in (
-        DailyCount.objects.filter(
-            wanted, date__gte=start, date__lte=day, grid_code__startswith=code
-        )
+        DailyCount.objects.filter(wanted, under("grid_code", code), date__in=dates)
         .values_list("date", "measure")
         .annotate(n=Sum("value"))
         .order_by()
     ):
         per_day[date][measure] += int(n or 0)
     points = []
-    for offset in range(days):
-        date = start + dt.timedelta(days=offset)
+    for date in dates:
         summary = names.summarise(per_day.get(date, Counter()), {}, grids=grids)
         points.append({"date": date, **{key: summary[key] for key in TREND_SERIES}})
     return points

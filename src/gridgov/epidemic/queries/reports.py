@@ -135,6 +135,27 @@ def get_grid_for(user: Any, grid_code: str, capabilities: Sequence[str] = REPORT
     return region
 
 
+# --- prefix reads -----------------------------------------------------------------------------
+
+
+def _after(prefix: str) -> str | None:
+    """The smallest code above every code starting with ``prefix`` (digits only)."""
+    following = str(int(prefix) + 1).zfill(len(prefix))
+    return following if len(following) == len(prefix) else None
+
+
+def under(field: str, code: str) -> Q:
+    """Rows whose ``field`` (a territory code) lies under ``code``, as index range scans on
+    both databases: ``LIKE 'code%'`` (PostgreSQL's varchar_pattern_ops indexes) and the
+    same range as ``code <= field < next code`` (SQLite's and default-collation indexes;
+    SQLite never reads a LIKE as a range)."""
+    if not code:
+        return Q()
+    found = Q(**{f"{field}__startswith": code, f"{field}__gte": code})
+    upper = _after(code)
+    return found & Q(**{f"{field}__lt": upper}) if upper else found
+
+
 # --- the deadline ---------------------------------------------------------------------------
 
 
@@ -157,7 +178,7 @@ def overdue(
 def _where(grids: str | Collection[str]) -> Q:
     """Rows of one prefix (a node's grids) or of a list of grids."""
     if isinstance(grids, str):
-        return Q(grid_code__startswith=grids)
+        return under("grid_code", grids)
     return Q(grid_code__in=list(grids))
 
 
@@ -317,7 +338,7 @@ def _count_grids(code: str) -> dict[str, int]:
     if length is None:
         return {code: 1} if Region.objects.filter(code=code, level=codes.GRID).exists() else {}
     rows = (
-        Region.objects.filter(level=codes.GRID, code__startswith=code)
+        Region.objects.filter(under("code", code), level=codes.GRID)
         .annotate(child=Substr("code", 1, length))
         .values_list("child")
         .annotate(n=Count("pk"))
@@ -332,8 +353,8 @@ def report_counts(code: str, day: dt.date) -> dict[str, Counter[str]]:
     length = child_length(code) or len(code)
     rows = (
         DailyCount.objects.filter(
+            under("grid_code", code),
             date=day,
-            grid_code__startswith=code,
             measure__in=[names.REPORT_CONFIRMED, names.REPORT_ZERO, names.REPORT_LATE],
         )
         .annotate(child=Substr("grid_code", 1, length))
@@ -438,7 +459,7 @@ def grid_rows(user: Any, code: str, day: dt.date, status: str = "") -> QuerySet[
     whose report of ``day`` is ``status`` (one of ``STATUSES``; "missing": not confirmed).
     Attach each page's reports and workers with ``with_reports``."""
     get_node_for(user, code, FIGURE_READERS)
-    rows = Region.objects.filter(level=codes.GRID, code__startswith=code).only(
+    rows = Region.objects.filter(under("code", code), level=codes.GRID).only(
         "code", "name", "parent_id"
     )
     if status:
@@ -559,13 +580,13 @@ def export_table(user: Any, code: str, day: dt.date) -> tuple[list[str], Iterato
     late = overdue(day)
     reports = {
         r.grid_code: r
-        for r in GridDailyReport.objects.filter(
-            date=day, grid_code__startswith=code
-        ).select_related("confirmed_by")
+        for r in GridDailyReport.objects.filter(under("grid_code", code), date=day).select_related(
+            "confirmed_by"
+        )
     }
     workers = grid_workers(code)
     grids = (
-        Region.objects.filter(level=codes.GRID, code__startswith=code)
+        Region.objects.filter(under("code", code), level=codes.GRID)
         .order_by("code")
         .values_list("code", "name")
     )
@@ -589,12 +610,12 @@ def export_table(user: Any, code: str, day: dt.date) -> tuple[list[str], Iterato
 def missing_by_community(code: str, day: dt.date, within: Q | None = None) -> dict[str, list[str]]:
     """``{community: [grids without a confirmed report of day]}`` under ``code`` (and
     ``within``, a filter on ``Region.code``): two queries."""
-    grids = Region.objects.filter(level=codes.GRID, code__startswith=code)
+    grids = Region.objects.filter(under("code", code), level=codes.GRID)
     if within is not None:
         grids = grids.filter(within)
     confirmed = set(
         GridDailyReport.objects.filter(
-            date=day, grid_code__startswith=code, status=ReportStatus.CONFIRMED
+            under("grid_code", code), date=day, status=ReportStatus.CONFIRMED
         ).values_list("grid_code", flat=True)
     )
     found: dict[str, list[str]] = defaultdict(list)

@@ -348,9 +348,12 @@ def test_the_reports_roll_ups_equal_a_recount_after_mixed_traffic(epi: Epi, cloc
     assert rollups.day_figures(COMMUNITY, day)["report:zero"] == 1
 
 
-def test_the_commands_assemble_and_flag(epi: Epi, clock: Clock, capsys: Any) -> None:
+def test_the_commands_assemble_and_flag(
+    epi: Epi, clock: Clock, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gridgov import cli
 
+    monkeypatch.setenv("LANGUAGE", "en")  # the command line speaks $LANGUAGE
     day = today()
     clock(at(day, 10, 30))
     assert cli.main(["epidemic", "assemble-reports", "--date", day.isoformat()]) == 0
