@@ -178,13 +178,15 @@ class RegionExportForm(ExportForm):
         return _territory_code(self.cleaned_data.get("code", ""))
 
 
-class SituationFilterForm(forms.Form):
-    code = forms.CharField(label=_("Territory code"), required=False, max_length=12, widget=CODE)
-    day = forms.DateField(label=_("Day"), required=False, widget=DATE)
+class SituationFilterForm(FoldedFilters):
+    MORE = ("code", "day")
+
     situation = forms.ChoiceField(
         label=_("Situation"), required=False, choices=_any(Situation.choices)
     )
     q = forms.CharField(label=_("Community"), required=False, max_length=60)
+    code = forms.CharField(label=_("Territory code"), required=False, max_length=12, widget=CODE)
+    day = forms.DateField(label=_("Day"), required=False, widget=DATE)
 
     def clean_code(self) -> str:
         return _territory_code(self.cleaned_data.get("code", ""), (4, 6, 9, 12))
