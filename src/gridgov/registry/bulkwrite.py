@@ -3,10 +3,10 @@
 - ``insert_rows``: ``COPY … FROM STDIN`` on PostgreSQL, one prepared ``executemany`` on
   SQLite — no model instances, no per-row SQL compilation (the ORM's ``bulk_create``
   spends more time building objects than the database spends storing them).
-- ``encode`` / ``write``: the same, split in two so that the costly half runs elsewhere —
-  rows are encoded for the database a column at a time (PostgreSQL: lines of COPY's text
-  format; SQLite: columns, constant ones apart), in the importer's worker processes, and
-  the importing process only picks the rows to keep and writes them.
+- ``BulkTable``: the same, split in two so that the costly half runs elsewhere — rows are
+  encoded for the database (PostgreSQL: COPY's binary format; SQLite: columns, constant
+  ones apart) in the importer's worker processes (``encode``), and the importing process
+  only picks the rows to keep and writes them (``write``).
 - ``DeferredIndexes``: for a load that is large next to the table, drop the table's
   secondary indexes and build them again at the end. Building an index from sorted keys
   costs a fraction of keeping it up to date row by row when the keys arrive in random
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
@@ -60,42 +61,10 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
 
 # --- rows encoded ahead of writing ---------------------------------------------------------
 
-COPY_NULL = "\\N"
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _needs_escape(text: str) -> bool:
-    return "\\" in text or "\t" in text or "\n" in text or "\r" in text
-
-
-def _copy_field(value: Any) -> str:
-    if value is None:
-        return COPY_NULL
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "\\\\x" + bytes(value).hex()
-    if isinstance(value, dt.date):  # datetimes too
-        return value.isoformat()
-    return str(value).translate(_COPY_ESCAPES)
-
-
-def copy_column(values: Sequence[Any]) -> list[str]:
-    """One column's values as fields of COPY's text format. The usual kinds (text, numbers,
-    bytes) are converted a column at a time; text is escaped only when some value needs it."""
-    kinds = set(map(type, values))
-    has_null = type(None) in kinds
-    kinds.discard(type(None))
-    if kinds <= {str}:
-        present = [v for v in values if v is not None] if has_null else values
-        if _needs_escape("".join(present)):
-            values = [v if v is None else v.translate(_COPY_ESCAPES) for v in values]
-        return [COPY_NULL if v is None else v for v in values] if has_null else list(values)
-    if kinds <= {int, float}:
-        return [COPY_NULL if v is None else str(v) for v in values]
-    if kinds <= {bytes}:
-        return [COPY_NULL if v is None else "\\\\x" + v.hex() for v in values]
-    return [_copy_field(v) for v in values]
+# COPY's binary format (PostgreSQL): a signature and two empty header words, the rows (a
+# 16-bit field count, then each field as a 32-bit length and its bytes), a -1 field count.
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
 
 
 class Same(NamedTuple):
@@ -105,77 +74,194 @@ class Same(NamedTuple):
 
 
 class Encoded(NamedTuple):
-    """Rows encoded for one database by ``encode`` (in a worker process), for ``write``."""
+    """Rows encoded for one database by ``BulkTable.encode`` (in a worker process), for
+    ``BulkTable.write``."""
 
     vendor: str
     names: tuple[str, ...]  # the columns of ``values``, in order
-    values: Any  # PostgreSQL: lines of COPY text; SQLite: one list of values per column
+    values: Any  # PostgreSQL: the rows in COPY's binary format; SQLite: a list per column
     constants: tuple[tuple[str, Any], ...]  # SQLite: (column, value) written as SQL literals
     size: int  # rows
+    ends: Sequence[int] = ()  # PostgreSQL: where each row ends in ``values``
 
 
-def encode(names: Sequence[str], columns: Sequence[Sequence[Any] | Same], vendor: str) -> Encoded:
-    """Rows given as columns of plain values (str, int, float, bytes, date, None; ``Same``
-    for a column with one value), encoded for ``vendor``'s database: PostgreSQL, lines of
-    COPY text; SQLite, the columns themselves (lists pickle faster between processes than
-    as many tuples), constant ones apart."""
-    n = next(len(c) for c in columns if not isinstance(c, Same))
-    if vendor == POSTGRES:
-        fields = [
-            itertools.repeat(copy_column([c.value])[0], n)
+class BulkTable:
+    """Rows of one table encoded in one process and written in another: ``encode`` runs in
+    the importer's worker processes, ``write`` in the importing process, inside its
+    transaction. Made in the importing process before the workers are forked (PostgreSQL:
+    the columns' types read from the catalogue, for the binary encoding).
+
+    PostgreSQL gets COPY's binary format, encoded by psycopg's own row formatter (in C): the
+    server then parses no text — no timestamps, no hex of the sealed numbers — which costs
+    it a third of the time text takes for these rows, and the encoding costs the workers
+    less than building the text did."""
+
+    def __init__(self, table: str) -> None:
+        self.table = table
+        self.vendor = connection.vendor
+        self.types = _column_types(table) if self.vendor == POSTGRES else {}
+        self._formats: dict[tuple[str, ...], Any] = {}
+
+    def encode(self, names: Sequence[str], columns: Sequence[Sequence[Any] | Same]) -> Encoded:
+        """Rows given as columns of plain values (str, int, float, bytes, date or ISO date
+        text, datetime, None; ``Same`` for a column with one value): PostgreSQL, the rows
+        in COPY's binary format and where each ends; SQLite, the columns themselves (lists
+        pickle faster between processes than as many tuples), constant ones apart."""
+        n = next(len(c) for c in columns if not isinstance(c, Same))
+        names = tuple(names)
+        if self.vendor == POSTGRES:
+            data, ends = self._binary_rows(names, columns, n)
+            return Encoded(self.vendor, names, data, (), n, ends)
+        pairs = list(zip(names, columns, strict=True))
+        varying = [(name, c) for name, c in pairs if not isinstance(c, Same)]
+        constants = tuple((name, c.value) for name, c in pairs if isinstance(c, Same))
+        varying_names = tuple(name for name, _ in varying)
+        return Encoded(self.vendor, varying_names, [c for _, c in varying], constants, n)
+
+    def _binary_rows(
+        self, names: tuple[str, ...], columns: Sequence[Sequence[Any] | Same], n: int
+    ) -> tuple[bytes, list[int]]:
+        format_row, transformer = self._format(names)
+        values = [
+            itertools.repeat(_binary_value(c.value, oid), n)
             if isinstance(c, Same)
-            else copy_column(c)
-            for c in columns
+            else _binary_column(c, oid)
+            for c, oid in zip(columns, self._oids(names), strict=True)
         ]
-        lines = list(map("\t".join, zip(*fields, strict=True)))
-        return Encoded(vendor, tuple(names), lines, (), n)
-    pairs = list(zip(names, columns, strict=True))
-    varying = [(name, c) for name, c in pairs if not isinstance(c, Same)]
-    constants = tuple((name, c.value) for name, c in pairs if isinstance(c, Same))
-    return Encoded(vendor, tuple(n for n, _ in varying), [c for _, c in varying], constants, n)
+        out = bytearray()
+        ends = []
+        for row in zip(*values, strict=True):
+            format_row(row, transformer, out)
+            ends.append(len(out))
+        return bytes(out), ends
+
+    def _oids(self, names: Sequence[str]) -> list[int]:
+        return [self.types[name] for name in names]
+
+    def _format(self, names: tuple[str, ...]) -> tuple[Any, Any]:
+        """psycopg's binary row formatter and a transformer set to these columns' types."""
+        if names not in self._formats:
+            from psycopg import pq
+            from psycopg.adapt import Transformer
+
+            try:  # psycopg 3.2+
+                from psycopg._copy_base import format_row_binary
+            except ImportError:  # psycopg 3.1
+                from psycopg.copy import format_row_binary  # type: ignore[attr-defined,no-redef]
+            transformer = Transformer()
+            transformer.set_dumper_types(self._oids(names), pq.Format.BINARY)
+            self._formats[names] = (format_row_binary, transformer)
+        return self._formats[names]
+
+    def write(
+        self,
+        encoded: Encoded,
+        *,
+        keep: Sequence[int] | None = None,
+        extra: tuple[str, Sequence[Any]] | None = None,
+    ) -> int:
+        """Insert encoded rows — only those at the positions ``keep`` (ascending) when
+        given — with an ``extra`` column (name, a value per written row) after the others.
+        SQLite takes the constant columns as literals of the statement, not as parameters
+        of every row."""
+        assert encoded.vendor == connection.vendor == self.vendor
+        count = encoded.size if keep is None else len(keep)
+        if not count:
+            return 0
+        names = encoded.names + ((extra[0],) if extra is not None else ())
+        table, columns = quote(self.table), ", ".join(map(quote, names))
+        with connection.cursor() as cursor:
+            if self.vendor == POSTGRES:
+                with cursor.cursor.copy(
+                    f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)"
+                ) as copy:
+                    copy.write(COPY_SIGNATURE)
+                    for block in self._binary_blocks(encoded, keep, extra):
+                        copy.write(block)
+                    copy.write(COPY_TRAILER)
+                return count
+            rows: list[Any] = list(zip(*encoded.values, strict=True))
+            if keep is not None:
+                rows = [rows[i] for i in keep]
+            if extra is not None:
+                rows = [(*r, value) for r, value in zip(rows, extra[1], strict=True)]
+            constants = encoded.constants
+            columns = ", ".join(map(quote, (*names, *(name for name, _ in constants))))
+            values = ", ".join(["%s"] * len(names) + [_literal(v) for _, v in constants])
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)  # noqa: S608
+        return count
+
+    def _binary_blocks(
+        self,
+        encoded: Encoded,
+        keep: Sequence[int] | None,
+        extra: tuple[str, Sequence[Any]] | None,
+    ) -> Iterator[Any]:
+        """The kept rows of ``encoded`` as slices of its data — one per run of consecutive
+        rows, or one per row when each gets the extra field."""
+        data, ends = memoryview(encoded.values), encoded.ends
+        positions: Sequence[int] = range(encoded.size) if keep is None else keep
+        if extra is None:
+            for first, last in _runs(positions):
+                yield data[ends[first - 1] if first else 0 : ends[last]]
+            return
+        name, values = extra
+        count = struct.pack("!h", len(encoded.names) + 1)
+        fields = self._fields(name, values)
+        for i, field in zip(positions, fields, strict=True):
+            yield count + data[(ends[i - 1] if i else 0) + 2 : ends[i]] + field
+
+    def _fields(self, name: str, values: Sequence[Any]) -> list[bytes]:
+        """Each value of column ``name`` as a binary field (length and bytes)."""
+        format_row, transformer = self._format((name,))
+        oid = self.types[name]
+        fields = []
+        for value in _binary_column(values, oid):
+            row = bytearray()
+            format_row((value,), transformer, row)
+            fields.append(bytes(row[2:]))  # without the row's field count
+        return fields
 
 
-def _copy_fields(column: Sequence[Any] | Same, n: int) -> Iterable[str]:
-    if isinstance(column, Same):
-        return itertools.repeat(copy_column([column.value])[0], n)
-    return copy_column(column)
+def _runs(positions: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers in ascending ``positions``."""
+    first = last = -2
+    for i in positions:
+        if i != last + 1:
+            if first >= 0:
+                yield first, last
+            first = i
+        last = i
+    if first >= 0:
+        yield first, last
 
 
-def write(
-    table: str,
-    encoded: Encoded,
-    *,
-    keep: Sequence[int] | None = None,
-    extra: tuple[str, Sequence[Any]] | None = None,
-) -> int:
-    """Insert encoded rows — only those at the positions ``keep`` when given — with an
-    ``extra`` column (name, a value per written row) after the others. SQLite takes the
-    constant columns as literals of the statement, not as parameters of every row."""
-    assert encoded.vendor == connection.vendor
-    postgres = encoded.vendor == POSTGRES
-    rows: list[Any] = encoded.values if postgres else list(zip(*encoded.values, strict=True))
-    if keep is not None:
-        rows = [rows[i] for i in keep]
-    names = encoded.names
-    if extra is not None:
-        names += (extra[0],)
-        if postgres:
-            rows = [f"{r}\t{f}" for r, f in zip(rows, copy_column(extra[1]), strict=True)]
-        else:
-            rows = [(*r, value) for r, value in zip(rows, extra[1], strict=True)]
-    if not rows:
-        return 0
+_DATE_OID = 1082  # PostgreSQL's date type
+
+
+def _binary_value(value: Any, oid: int) -> Any:
+    """A plain value as psycopg's binary dumper of its column's type takes it (dates
+    arrive as ISO text from the workers' checks)."""
+    if oid == _DATE_OID and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _binary_column(values: Sequence[Any], oid: int) -> Sequence[Any]:
+    if oid == _DATE_OID and any(isinstance(v, str) for v in values):
+        return [_binary_value(v, oid) for v in values]
+    return values
+
+
+def _column_types(table: str) -> dict[str, int]:
+    """{column: type oid} of a PostgreSQL table."""
     with connection.cursor() as cursor:
-        if postgres:
-            columns = ", ".join(map(quote, names))
-            with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
-                copy.write("\n".join(rows))
-                copy.write("\n")
-        else:
-            columns = ", ".join(map(quote, (*names, *(name for name, _ in encoded.constants))))
-            values = ", ".join(["%s"] * len(names) + [_literal(v) for _, v in encoded.constants])
-            cursor.executemany(f"INSERT INTO {quote(table)} ({columns}) VALUES ({values})", rows)  # noqa: S608
-    return len(rows)
+        cursor.execute(
+            "SELECT attname, atttypid::int FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [quote(table)],
+        )
+        return dict(cursor.fetchall())
 
 
 def _literal(value: Any) -> str:

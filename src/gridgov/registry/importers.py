@@ -322,7 +322,7 @@ class RowPreparer:
         self.header = {f: columns.header(f) for f in _FIELDS}
         self.mode = mode
         # Bound here, before any worker process is forked.
-        self.vendor = connection.vendor
+        self.people = bulkwrite.BulkTable(Person._meta.db_table)
         self.stamp = connection.ops.adapt_datetimefield_value(now or timezone.now())
         self.seal = privacy.person_column_sealer()
         self.rotating = len(crypto.ring().by_id) > 1
@@ -633,7 +633,7 @@ class RowPreparer:
             if self.rotating
             else None,
             cells=cells,
-            rows=bulkwrite.encode(names, insert, self.vendor),
+            rows=self.people.encode(names, insert),
             households=households,
             values=list(zip(*values, strict=True)) if self.mode == "update" else None,
             errors=errors,
@@ -942,12 +942,14 @@ class _Writer:
         columns: ColumnMap,
         grids: Grids,
         now: dt.datetime,
+        people: bulkwrite.BulkTable,
     ) -> None:
         self.actor = actor
         self.options = options
         self.report = report
         self.columns = columns
         self.grids = grids
+        self.people = people  # the rows the workers encoded are written through it
         self.id_header = columns.header("id_number")
         self.seen: dict[str, int] = {}  # keyed hash → first row with it
         self.households: dict[str, int] = {}  # 户号 → household id
@@ -1097,8 +1099,7 @@ class _Writer:
         if households is not None:
             self.household_grids.update(seed[1] for seed in households if seed[0])
             extra = ("household_id", self._household_ids(households))
-        table = Person._meta.db_table
-        self.report.created += bulkwrite.write(table, prepared.rows, keep=keep, extra=extra)
+        self.report.created += self.people.write(prepared.rows, keep=keep, extra=extra)
         self.tally.add(cells)
 
     def _household_ids(self, seeds: list[HouseholdSeed]) -> list[int | None]:
@@ -1274,7 +1275,7 @@ def import_people(
         with _prepared(preparer, table) as pieces, bulkwrite.import_pragmas():
             try:
                 with transaction.atomic():
-                    writer = _Writer(actor, options, report, columns, grids, now)
+                    writer = _Writer(actor, options, report, columns, grids, now, preparer.people)
                     for prepared in _waited(pieces, report.timings):
                         if report.read == 0:
                             with report.timings.phase("plan"):

@@ -1,7 +1,7 @@
 """The importer's quick, column-wise check gives exactly what the reference check gives:
 the same values for every row it takes, the same problems for every row it passes on —
-over rows drawn from plain, normalizable and wrong cells alike. And rows encoded for
-COPY keep every character through PostgreSQL (and SQLite's executemany)."""
+over rows drawn from plain, normalizable and wrong cells alike. And text stored through
+the bulk path keeps every character (test_bulkwrite.py holds the encoding's own tests)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from gridgov.core import crypto
 from gridgov.core.system import SYSTEM
-from gridgov.registry import bulkwrite, identity, importers
+from gridgov.registry import identity, importers
 from gridgov.registry.columns import resolve_columns
 from gridgov.registry.importers import ImportOptions
 from gridgov.registry.models import Person
@@ -193,25 +193,6 @@ def test_plain_id_numbers_are_exactly_those_parsed_unchanged():
             assert plain == (parsed.sex, parsed.birth_date.isoformat(), parsed.birth_date.year)
         else:
             assert parsed is None or parsed.number != text
-
-
-def test_copy_fields_escape_what_copy_text_needs():
-    assert bulkwrite.copy_column(["a\\b", "t\tn\nr\r", None, ""]) == [
-        "a\\\\b",
-        "t\\tn\\nr\\r",
-        "\\N",
-        "",
-    ]
-    assert bulkwrite.copy_column([1, None, 2.5]) == ["1", "\\N", "2.5"]
-    assert bulkwrite.copy_column([b"\x00\xff", None]) == ["\\\\x00ff", "\\N"]
-    # SQLite's constant columns are written as literals.
-    assert [bulkwrite._literal(v) for v in (None, 1, 2.5, "O'Brien", b"\x01")] == [
-        "NULL",
-        "1",
-        "2.5",
-        "'O''Brien'",
-        "X'01'",
-    ]
 
 
 def test_text_with_backslashes_and_quotes_is_stored_as_given(territory, keyring):  # noqa: F811
