@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -49,6 +49,13 @@ class Change:
     at: dt.datetime
     declaration_id: int | None = None
     note: str = ""
+
+
+def raises(found: rules.Findings, settings: EpidemicSettings) -> bool:
+    """Whether a declaration calls for a colour at all (most say nothing: no rule to run)."""
+    if not (found.fever or found.symptoms or found.contact or found.travel_risk):
+        return False
+    return rules.trigger(found, settings)[0] != Colour.GREEN
 
 
 def state_of(row: HealthCode | None) -> rules.CodeState:
@@ -89,16 +96,23 @@ def declaration_days(states: dict[int, rules.CodeState]) -> dict[int, dict[dt.da
     return days
 
 
-def apply_declarations(declared: Sequence[Declared], settings: EpidemicSettings) -> list[Change]:
-    """Raise, restart or settle the codes of the people who declared; the changes."""
+def apply_declarations(
+    declared: Sequence[Declared],
+    settings: EpidemicSettings,
+    open_codes: Collection[int] | None = None,
+) -> list[Change]:
+    """Raise, restart or settle the codes of the people who declared; the changes.
+    ``open_codes``: those of them whose code is yellow or red, when the caller read them
+    already (with the people, in the same transaction); else they are read here."""
     people = {d.person_id for d in declared}
-    raising = {d.person_id for d in declared if rules.trigger(d.found, settings)[0] != "green"}
-    open_codes = set(
-        HealthCode.objects.filter(person_id__in=people)
-        .exclude(colour=Colour.GREEN)
-        .values_list("person_id", flat=True)
-    )
-    relevant = raising | open_codes
+    raising = {d.person_id for d in declared if raises(d.found, settings)}
+    if open_codes is None:
+        open_codes = set(
+            HealthCode.objects.filter(person_id__in=people)
+            .exclude(colour=Colour.GREEN)
+            .values_list("person_id", flat=True)
+        )
+    relevant = raising | (set(open_codes) & people)
     if not relevant:
         return []
     rows = lock_codes(relevant)

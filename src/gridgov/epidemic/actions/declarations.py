@@ -28,7 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +42,7 @@ from gridgov.epidemic.actions.common import clean_decimal, clean_text, fail
 from gridgov.epidemic.capabilities import DECLARE
 from gridgov.epidemic.models import (
     Channel,
+    Colour,
     DeclarationDay,
     DeclaredBy,
     EpidemicSettings,
@@ -58,6 +59,9 @@ TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 # clock may run ahead.
 MAX_AGE = dt.timedelta(days=7)
 CLOCK_SKEW = dt.timedelta(minutes=10)
+# Choices' ``values`` are rebuilt (labels and all) at every access: looked up once here.
+SYMPTOMS = frozenset(Symptom.values)
+DECLARED_BY = frozenset(DeclaredBy.values)
 ITEM_FIELDS = frozenset(
     {
         "person_id",
@@ -156,7 +160,7 @@ def _symptoms(value: Any, errors: dict[str, Any]) -> list[str]:
         errors["symptoms"] = _("a list of symptoms")
         return []
     found = sorted({str(s).strip() for s in items if str(s).strip()})
-    unknown = [s for s in found if s not in Symptom.values]
+    unknown = [s for s in found if s not in SYMPTOMS]
     if unknown:
         errors["symptoms"] = _("unknown: %(list)s (known: %(known)s)") % {
             "list": ", ".join(unknown),
@@ -188,7 +192,7 @@ def clean_item(data: Mapping[str, Any], index: int, now: dt.datetime, default_by
     if travel and not rules.valid_division(travel):
         errors["travel_code"] = _("a division code of 2, 4, 6, 9 or 12 digits")
     by = str(data.get("declared_by") or default_by)
-    if by not in DeclaredBy.values:
+    if by not in DECLARED_BY:
         errors["declared_by"] = _("must be one of: %(choices)s") % {
             "choices": ", ".join(DeclaredBy.values)
         }
@@ -247,18 +251,30 @@ def _clean_all(rows: Sequence[Mapping[str, Any]], default_by: str) -> list[Item]
 # --- who may declare for whom ---------------------------------------------------------------
 
 
-def _people(items: Sequence[Item], actor: Any, household: Collection[int] | None) -> dict[int, Any]:
-    """{person id: (grid, lon, lat, name, status)} of the people the caller may declare for."""
+class Resident(NamedTuple):
+    """What a batch needs of a person it declares for, read in one query."""
+
+    grid_code: str
+    lon: float | None
+    lat: float | None
+    name: str
+    status: str
+    colour: str | None  # of their health code; None: green without a code row
+
+
+def _people(
+    items: Sequence[Item], actor: Any, household: Collection[int] | None
+) -> dict[int, Resident]:
+    """The people the caller may declare for, with their code's colour (whose codes the
+    batch must recount), by id."""
     ids = {item.person_id for item in items}
     people = Person.objects.filter(pk__in=ids)
     if household is None:
         people = people.filter(scope.scope_filter(actor, capability=DECLARE))
     else:
         people = people.filter(pk__in=list(household))
-    found = {
-        pk: row
-        for pk, *row in people.values_list("pk", "grid_code", "lon", "lat", "name", "status")
-    }
+    columns = ("pk", "grid_code", "lon", "lat", "name", "status", "health_code__colour")
+    found = {pk: Resident(*row) for pk, *row in people.values_list(*columns)}
     missing = {
         item.index: {"person_id": _("not found")} for item in items if item.person_id not in found
     }
@@ -267,17 +283,19 @@ def _people(items: Sequence[Item], actor: Any, household: Collection[int] | None
     gone = {
         item.index: {"person_id": _("no longer lives here")}
         for item in items
-        if found[item.person_id][4] != PersonStatus.LIVING
+        if found[item.person_id].status != PersonStatus.LIVING
     }
     if gone:
         raise _items_error(gone)
     return found
 
 
-def _assess(items: Sequence[Item], people: Mapping[int, Any], settings: EpidemicSettings) -> None:
+def _assess(
+    items: Sequence[Item], people: Mapping[int, Resident], settings: EpidemicSettings
+) -> None:
     levels = risk_queries.levels_of({(i.travel_code, i.date) for i in items if i.travel_code})
     for item in items:
-        item.grid_code = people[item.person_id][0]
+        item.grid_code = people[item.person_id].grid_code
         item.travel_risk = levels.get((item.travel_code, item.date), "")
         item.found = rules.findings(
             item.temperature,
@@ -293,7 +311,7 @@ def _assess(items: Sequence[Item], people: Mapping[int, Any], settings: Epidemic
 
 
 def _insert(
-    items: Sequence[Item], people: Mapping[int, Any], actor: Any, channel: str
+    items: Sequence[Item], people: Mapping[int, Resident], actor: Any, channel: str
 ) -> dict[str, int]:
     """Insert the new declarations; {client key: id} of those that were new."""
     recorder = actor if getattr(actor, "pk", None) else None
@@ -302,8 +320,8 @@ def _insert(
         {
             "person": item.person_id,
             "grid_code": item.grid_code,
-            "lon": people[item.person_id][1],
-            "lat": people[item.person_id][2],
+            "lon": people[item.person_id].lon,
+            "lat": people[item.person_id].lat,
             "created_at": now,
             "date": item.date,
             "declared_at": item.declared_at,
@@ -442,12 +460,12 @@ def _count(new_items: Sequence[Item], deltas: dict[rollups.DayKey, Counter[str]]
     rollups.add_daily(deltas)
 
 
-def _alert(newly_abnormal: Sequence[_Day], people: Mapping[int, Any]) -> None:
+def _alert(newly_abnormal: Sequence[_Day], people: Mapping[int, Resident]) -> None:
     alerts.alert(
         [
             alerts.Abnormal(
                 person_id=day.person_id,
-                name=people[day.person_id][3],
+                name=people[day.person_id].name,
                 grid_code=day.grid_code,
                 date=day.date,
                 temperature=day.first_abnormal.temperature,
@@ -490,6 +508,7 @@ def _record(
             if i.found is not None
         ],
         settings,
+        open_codes={pk for pk, p in people.items() if p.colour not in (None, Colour.GREEN)},
     )
     _alert(newly_abnormal, people)
     fresh_indexes = {item.index for item in fresh}
