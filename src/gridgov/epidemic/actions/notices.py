@@ -30,6 +30,7 @@ from django.dispatch import receiver
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
@@ -59,6 +60,12 @@ CHUNK = 2000
 TOPIC = "epidemic:notice:"
 REVEAL = "registry.reveal"
 FIELDS = ("title", "body", "audience")
+LABELS = {
+    "title": gettext_lazy("Title"),
+    "body": gettext_lazy("Text"),
+    "audience": gettext_lazy("Send to"),
+    "targets": gettext_lazy("Targets"),
+}
 
 
 def topic(notice_id: int) -> str:
@@ -115,8 +122,17 @@ def _clean(
     if "targets" in data:
         targets = queries.clean_targets(region_code, data["targets"], errors)
     if errors:
-        raise fail(errors)
+        raise _refused(errors)
     return {"title": title, "body": body, "audience": audience}, targets
+
+
+def _refused(errors: Mapping[str, Any]) -> InvalidInput:
+    """InvalidInput naming the fields as the notice form does."""
+    if len(errors) != 1:
+        return fail(errors)
+    name, reason = next(iter(errors.items()))
+    label = LABELS.get(name, name)
+    return fail(errors, _("%(field)s: %(reason)s") % {"field": label, "reason": reason})
 
 
 def _audit(notice: Notice, targets: Iterable[queries.Target] | None = None) -> dict[str, Any]:
@@ -304,12 +320,12 @@ def send_notice(notice_id: Any, *, actor: Any, expected_version: Any = None) -> 
     _draft(notice)
     targets = _targets(notice)
     if not targets:
-        raise fail({"targets": _("add at least one target before sending")})
+        raise _refused({"targets": _("add at least one target before sending")})
     residents = queries.resident_rows(targets) if queries.reaches_residents(notice.audience) else []
     staff = queries.staff_rows(targets) if queries.reaches_staff(notice.audience) else {}
     staff.pop(getattr(actor, "pk", None), None)  # type: ignore[arg-type]
     if not residents and not staff:
-        raise fail({"targets": _("nobody lives or works under these targets")})
+        raise _refused({"targets": _("nobody lives or works under these targets")})
     rows = _deliveries(residents, staff, _message_ids(notice, staff))
     _insert(notice, rows)
     rollups.add_current(_sent_figures(notice.pk, rows))
