@@ -21,6 +21,7 @@ people (a leader sees exactly what a command centre sees).
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -276,13 +277,30 @@ def situations_by_child(code: str, day: dt.date) -> dict[str, Counter[str]]:
     return found
 
 
-def trend(code: str, day: dt.date, days: int, grids: int) -> list[dict[str, Any]]:
-    """The node's trend series per date of the ``days`` up to ``day`` (one query). The
+# The trend's past days, per process, for a minute: the days before the board's own change
+# only by late confirmations and declarations dated back, and at a city's level they are
+# most of the board's cost (grids × days × measures). The board's own day is always read.
+TREND_CACHE_SECONDS = 60.0
+_trend_cache: dict[tuple[Any, ...], tuple[float, dict[dt.date, Counter[str]]]] = {}
+
+
+def forget() -> None:
+    """Drop the cached trend days (after a repair, in tests)."""
+    _trend_cache.clear()
+
+
+def _past_days(
+    code: str, dates: list[dt.date], version: tuple[Any, ...]
+) -> dict[dt.date, Counter[str]]:
+    """The trend measures summed per date under ``code`` (one query; cached a minute). The
     dates are listed, not a range: each is then an equality on the index's first column
     with the node's code range on its second (a range of dates would read every grid's
     rows of those days and filter them)."""
-    start = day - dt.timedelta(days=days - 1)
-    dates = [start + dt.timedelta(days=n) for n in range(days)]
+    key = (*version, code, tuple(dates))
+    now = time.monotonic()
+    cached = _trend_cache.get(key)
+    if cached is not None and now - cached[0] < TREND_CACHE_SECONDS:
+        return cached[1]
     wanted = Q(measure__in=TREND_MEASURES) | Q(measure__startswith=names.CASES)
     per_day: dict[dt.date, Counter[str]] = defaultdict(Counter)
     for date, measure, n in (
@@ -292,9 +310,29 @@ def trend(code: str, day: dt.date, days: int, grids: int) -> list[dict[str, Any]
         .order_by()
     ):
         per_day[date][measure] += int(n or 0)
+    if len(_trend_cache) > 500:
+        _trend_cache.clear()
+    _trend_cache[key] = (now, per_day)
+    return per_day
+
+
+def trend(
+    code: str,
+    day: dt.date,
+    days: int,
+    *,
+    grids: int,
+    day_sums: Mapping[str, int],
+    version: tuple[Any, ...],
+) -> list[dict[str, Any]]:
+    """The node's trend series for the ``days`` up to ``day``: ``day`` from its sums as the
+    board read them (``day_sums``), the days before from ``_past_days``."""
+    dates = [day - dt.timedelta(days=days - 1 - n) for n in range(days)]
+    per_day = _past_days(code, dates[:-1], version) if days > 1 else {}
     points = []
     for date in dates:
-        summary = names.summarise(per_day.get(date, Counter()), {}, grids=grids)
+        sums = day_sums if date == day else per_day.get(date, Counter())
+        summary = names.summarise(sums, {}, grids=grids)
         points.append({"date": date, **{key: summary[key] for key in TREND_SERIES}})
     return points
 
@@ -333,7 +371,8 @@ def children_figures(region: Region, day: dt.date) -> tuple[list[dict[str, Any]]
     day_counts = day_by_child(code, day)
     current = current_by_child(code)
     people = people_by_child(code)
-    grids = report_queries.grid_counts(code)
+    version = report_queries.territory_version()
+    grids = report_queries.grid_counts(code, version)
     situations = situations_by_child(code, day)
     if region.is_grid:
         child_names = {code: region.name}
@@ -348,6 +387,7 @@ def children_figures(region: Region, day: dt.date) -> tuple[list[dict[str, Any]]
         "people": 0,
         "grids": 0,
         "situations": Counter(),
+        "version": version,
     }
     for child in sorted(set(child_names) | set(grids)):
         row_day, row_current = day_counts.get(child, Counter()), current.get(child, Counter())
@@ -388,7 +428,14 @@ def dashboard(user: Any, code: str, day: dt.date, days: int = DEFAULT_DAYS) -> B
         day_measures=dict(totals["day"]),
         current_measures=dict(totals["current"]),
         situations=dict(totals["situations"]),
-        trend=trend(region.code, day, days, totals["grids"]),
+        trend=trend(
+            region.code,
+            day,
+            days,
+            grids=totals["grids"],
+            day_sums=totals["day"],
+            version=totals["version"],
+        ),
         children=[] if region.is_grid else rows,
     )
 

@@ -320,12 +320,18 @@ def child_length(code: str) -> int | None:
 _grid_count_cache: dict[tuple[Any, ...], dict[str, int]] = {}
 
 
-def grid_counts(code: str) -> dict[str, int]:
+def territory_version() -> tuple[Any, ...]:
+    """The territory revision's number and time (as the locate index keys its cache): what
+    a cache of territory counts is valid for."""
+    found = TerritoryRevision.objects.filter(pk=1).values_list("revision", "updated_at").first()
+    return tuple(found or (0, None))
+
+
+def grid_counts(code: str, version: tuple[Any, ...] | None = None) -> dict[str, int]:
     """``{child code: unit grids under it}`` (for a grid: ``{grid: 1}``). Kept per
-    territory revision (its number and time, as the locate index keys it), so the cost is
-    one primary-key read once the tree was counted."""
-    revision = TerritoryRevision.objects.filter(pk=1).values_list("revision", "updated_at").first()
-    key = (*(revision or (0, None)), code)
+    territory version (``territory_version``, read here unless given), so the cost is one
+    primary-key read once the tree was counted."""
+    key = (*(version if version is not None else territory_version()), code)
     if key not in _grid_count_cache:
         if len(_grid_count_cache) > 2000:
             _grid_count_cache.clear()

@@ -5,7 +5,7 @@ whose measures are only named here, through the roll-up upkeep itself."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +18,16 @@ from gridgov.epidemic.tests.fixtures import Epi, key, local
 from gridgov.registry.tests.web_fixtures import client_for
 
 Clock = Callable[[dt.datetime], None]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_trend() -> Iterator[None]:
+    """No trend day cached by another test (the cache lives a minute per process)."""
+    from gridgov.epidemic.queries import dashboard
+
+    dashboard.forget()
+    yield
+    dashboard.forget()
 
 
 @pytest.fixture

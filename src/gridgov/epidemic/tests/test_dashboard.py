@@ -18,6 +18,7 @@ from gridgov.epidemic.models import CommunitySituation
 from gridgov.epidemic.queries import dashboard as queries
 from gridgov.epidemic.tests.fixtures import Epi
 from gridgov.epidemic.tests.reports_fixtures import (
+    _fresh_trend,
     add_day,
     add_now,
     at,
@@ -28,7 +29,7 @@ from gridgov.epidemic.tests.reports_fixtures import (
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID, GRID_2, SIBLING_GRID
 from gridgov.registry.tests.web_fixtures import client_for
 
-__all__ = ["clock"]
+__all__ = ["_fresh_trend", "clock"]
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +231,15 @@ def test_the_page_and_the_api_cost_the_same_at_every_level(
         with django_assert_max_num_queries(15):
             url = f"/api/v1/epidemic/dashboard/map.geojson?code={code}"
             assert client.get(url).status_code == 200
+
+
+def test_the_boards_own_day_is_always_read_and_past_days_for_a_minute(busy: Epi) -> None:
+    day = today()
+    first = queries.dashboard(busy.command, COMMUNITY, day).trend
+    declare(busy, busy.spouse, temperature="38.9")
+    add_day(GRID, day - dt.timedelta(days=3), abnormal=2)  # a late figure of a past day
+    again = queries.dashboard(busy.command, COMMUNITY, day).trend
+    assert (first[-1]["abnormal"], again[-1]["abnormal"]) == (1, 2)
+    assert again[-4]["abnormal"] == first[-4]["abnormal"] == 0  # cached
+    queries.forget()
+    assert queries.dashboard(busy.command, COMMUNITY, day).trend[-4]["abnormal"] == 2

@@ -9,8 +9,11 @@ from typing import Any
 import pytest
 
 from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
+from gridgov.epidemic.tests.reports_fixtures import _fresh_trend
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID
 from gridgov.registry.tests.web_fixtures import client_for
+
+__all__ = ["_fresh_trend"]
 
 pytestmark = pytest.mark.django_db
 

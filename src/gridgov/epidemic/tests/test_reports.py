@@ -20,6 +20,7 @@ from gridgov.epidemic.tallies.reports import TALLY
 from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
 from gridgov.epidemic.tests.reports_fixtures import (
     Clock,
+    _fresh_trend,
     add_day,
     add_now,
     at,
@@ -30,7 +31,7 @@ from gridgov.epidemic.tests.reports_fixtures import (
 from gridgov.inbox.models import Message
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID, GRID_2, SIBLING_GRID
 
-__all__ = ["clock"]
+__all__ = ["_fresh_trend", "clock"]
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from gridgov.audit.models import AuditEvent
 from gridgov.epidemic.actions import reports as actions
 from gridgov.epidemic.models import GridDailyReport
 from gridgov.epidemic.tests.fixtures import Epi
-from gridgov.epidemic.tests.reports_fixtures import at, clock, declare, english, today
+from gridgov.epidemic.tests.reports_fixtures import _fresh_trend, at, clock, declare, english, today
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID, GRID_2
 
-__all__ = ["clock"]
+__all__ = ["_fresh_trend", "clock"]
 
 pytestmark = pytest.mark.django_db
 

@@ -19,11 +19,11 @@ from gridgov.epidemic import rules
 from gridgov.epidemic.actions import reports as actions
 from gridgov.epidemic.models import GridDailyReport
 from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
-from gridgov.epidemic.tests.reports_fixtures import at, clock
+from gridgov.epidemic.tests.reports_fixtures import _fresh_trend, at, clock
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID
 from gridgov.registry.tests.web_fixtures import client_for
 
-__all__ = ["clock"]
+__all__ = ["_fresh_trend", "clock"]
 
 pytestmark = pytest.mark.django_db
 
