@@ -452,6 +452,9 @@ def _end(
             }
         )
     if campaign.status == CampaignStatus.ACTIVE:
+        # A visit being recorded holds its task: wait for it, so that the figures taken
+        # out are the ones it leaves (a visit after this sees the campaign closed).
+        list(campaign.tasks.select_for_update().values_list("pk", flat=True))
         counts = tally.status_counts(campaign.tasks.all())
         rollups.add_current(tally.deltas(counts, overall=True, per_campaign=False, sign=-1))
     cancelled = campaign.tasks.filter(status=TaskStatus.OPEN).update(

@@ -51,6 +51,6 @@ def test_the_demo_is_idempotent_and_counted(epi: Epi) -> None:
     statuses = dict(ScreeningCampaign.objects.values_list("name", "status"))
     assert sorted(statuses.values()) == [CampaignStatus.ACTIVE, CampaignStatus.CLOSED]
     closed = ScreeningCampaign.objects.get(status=CampaignStatus.CLOSED)
-    assert closed.started_at < closed.closed_at
+    assert closed.started_at and closed.closed_at and closed.started_at < closed.closed_at
     assert ScreeningTask.objects.filter(campaign=closed, status="open").count() == 0
     assert TALLY.matches_recount()

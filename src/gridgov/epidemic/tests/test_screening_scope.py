@@ -382,8 +382,8 @@ def test_lists_answer_in_a_fixed_number_of_queries(
     ]
     for campaign in campaigns:
         actions.start_campaign(campaign.pk, actor=r.township)
-    for task in ScreeningTask.objects.filter(campaign=campaigns[0], grid_code=GRID)[:20]:
-        actions.record_screening(actor=r.worker, task_id=task.pk, health="normal")
+    for visited in ScreeningTask.objects.filter(campaign=campaigns[0], grid_code=GRID)[:20]:
+        actions.record_screening(actor=r.worker, task_id=visited.pk, health="normal")
     c = campaigns[0].pk
     task = ScreeningTask.objects.filter(campaign_id=c, grid_code=GRID).first()
     assert task is not None
