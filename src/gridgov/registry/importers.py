@@ -843,6 +843,7 @@ class Tally:
         self.sex_at = {value: i for i, value in enumerate(self.SEXES)}
         self.band_at: dict[int | None, int] = {}
         self.parts: list[np.ndarray] = []
+        self._counted: np.ndarray | None = None  # _totals, until more rows are added
 
     def cells(
         self,
@@ -871,12 +872,16 @@ class Tally:
 
     def add(self, cells: np.ndarray) -> None:
         self.parts.append(cells)
+        self._counted = None
 
     def _totals(self) -> np.ndarray:
         """Counts by grid and facts: shape (grids, *FACTS)."""
-        size = len(self.grids) * int(np.prod(self.FACTS))
-        cells = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int64)
-        return np.bincount(cells, minlength=size).reshape(len(self.grids), *self.FACTS)
+        if self._counted is None:
+            size = len(self.grids) * int(np.prod(self.FACTS))
+            cells = np.concatenate(self.parts) if self.parts else np.zeros(0, np.int64)
+            counts = np.bincount(cells, minlength=size)
+            self._counted = counts.reshape(len(self.grids), *self.FACTS)
+        return self._counted
 
     def touched(self) -> set[str]:
         """Grids given anybody, living or not."""
