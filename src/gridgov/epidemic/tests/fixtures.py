@@ -22,6 +22,7 @@ from gridgov.epidemic.models import (
     CurrentCount,
     DailyCount,
     DeclarationDay,
+    GridDailyReport,
     HealthCode,
     HealthCodeChange,
     HealthDeclaration,
@@ -104,6 +105,7 @@ EPIDEMIC_MODELS = (
     NoticeDelivery,
     IsolationEpisode,
     IsolationFollowUp,
+    GridDailyReport,
 )
 
 
