@@ -2,18 +2,9 @@
    point per follow-up with a temperature, the fever threshold as a dashed line (data: the
    #iso-chart-data JSON the page renders from the episode's follow-ups). On the round, a
    refused follow-up (422: a field, 409: recorded by someone else) comes back as its row
-   with the reason, which htmx would otherwise not swap in. */
+   with the reason (app.js swaps such fragments in). */
 (function () {
   "use strict";
-
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    var target = event.detail.target;
-    if ((status === 409 || status === 422) && target && target.closest && target.closest(".iso-round")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
 
   function option(data) {
     var values = data.temperatures.filter(function (t) { return t !== null; });

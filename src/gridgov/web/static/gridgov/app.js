@@ -84,6 +84,17 @@
 
   // htmx failures must be visible: a silent button is worse than an error message.
   function setupHtmxErrors() {
+    // A refusal the server rendered as a fragment — the form or row again with its reason
+    // (422: a field, 409: changed meanwhile) — is swapped in like an answer; htmx would
+    // otherwise drop it and the reason would never show.
+    document.addEventListener("htmx:beforeSwap", function (event) {
+      var xhr = event.detail.xhr;
+      var html = /text\/html/.test(xhr.getResponseHeader("Content-Type") || "");
+      if ((xhr.status === 409 || xhr.status === 422) && html && !/<html[\s>]/i.test(xhr.responseText)) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
     document.addEventListener("htmx:responseError", function (event) {
       var xhr = event.detail.xhr;
       var message = "";
