@@ -288,22 +288,44 @@ def test_api(world: dict[str, Any], index: int) -> None:
 
 
 def test_the_matrix_covers_every_route() -> None:
-    """A new page or endpoint must be added to the matrix above (the public household
-    pages are tested in test_public)."""
-    from gridgov.api.api import api
-    from gridgov.epidemic import urls
+    """A new page or endpoint of the first concerns (declarations, risk areas, health
+    codes) must be added to the matrix above (the public household pages are tested in
+    test_public); every later concern has its own matrix in test_<concern>_scope.py."""
+    from gridgov.epidemic.api import declarations, health_code, risk
+    from gridgov.epidemic.views import declarations as declaration_pages
+    from gridgov.epidemic.views import health_code as code_pages
+    from gridgov.epidemic.views import public as public_pages
+    from gridgov.epidemic.views import risk as risk_pages
 
-    assert {p.name for p in urls.urlpatterns} == {
+    pages = (declaration_pages, risk_pages, code_pages, public_pages)
+    assert {p.name for module in pages for p in module.urlpatterns} == {
         *("home", "sheet_home", "sheet", "sheet_declare", "person", "person_code", "decide"),
         *("risk_list", "risk_create", "risk_detail", "risk_end", "risk_arrivals"),
         *("verify", "public_key", "settings"),
         *("public_identify", "public_household", "public_declare", "public_code", "public_leave"),
     }
-    paths = api.get_openapi_schema()["paths"]
     operations = [
-        (method, path) for path, ops in paths.items() if "/epidemic/" in path for method in ops
+        (method, path)
+        for module in (declarations, risk, health_code)
+        for path, view in module.router.path_operations.items()
+        for operation in view.operations
+        for method in operation.methods
     ]
     assert len(operations) == 13  # each called above
+
+
+def test_every_concern_has_its_scope_matrix() -> None:
+    """Each concern's page module is matched by a scope-matrix test file."""
+    from pathlib import Path
+
+    from gridgov.epidemic.concerns import modules
+
+    here = Path(__file__).parent
+    first = {"declarations", "risk", "health_code", "public"}
+    for module in modules("views"):
+        concern = module.__name__.rsplit(".", 1)[-1]
+        if concern not in first:
+            assert (here / f"test_{concern}_scope.py").exists(), concern
 
 
 # --- query counts --------------------------------------------------------------------------
