@@ -966,7 +966,8 @@ class _Writer:
         self.now = now
         self.stamp = connection.ops.adapt_datetimefield_value(now)
         self.params = bulkwrite.max_params()
-        self.deferred = bulkwrite.DeferredIndexes(Person._meta.db_table)
+        # New people's households are new households (ids that only grow) or none.
+        self.deferred = bulkwrite.DeferredIndexes(Person._meta.db_table, keep=["household_id"])
         self.known: dict[str, int] | None = None  # every stored ID hash, in a bulk load
         self.failed = False
 

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from gridgov.registry import bulkwrite
 from gridgov.registry.models import Household, Person
@@ -124,3 +124,24 @@ def test_sqlite_constants_are_written_as_literals():
         "'O''Brien'",
         "X'01'",
     ]
+
+
+def _index_columns() -> dict[str, tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Person._meta.db_table)
+    return {name: tuple(info["columns"]) for name, info in found.items() if info["index"]}
+
+
+def test_deferred_indexes_keep_the_named_columns_and_come_back_whole():
+    before = _index_columns()
+    deferred = bulkwrite.DeferredIndexes(Person._meta.db_table, keep=["household_id"])
+    with transaction.atomic():
+        deferred.drop()
+        during = _index_columns()
+        deferred.restore()
+    dropped = set(before) - set(during)
+    assert ("household_id",) in during.values()
+    assert {("grid_code", "status"), ("birth_year",), ("phone_hash",)} <= {
+        before[name] for name in dropped
+    }
+    assert _index_columns() == before
