@@ -243,3 +243,25 @@ def test_the_boards_own_day_is_always_read_and_past_days_for_a_minute(busy: Epi)
     assert again[-4]["abnormal"] == first[-4]["abnormal"] == 0  # cached
     queries.forget()
     assert queries.dashboard(busy.command, COMMUNITY, day).trend[-4]["abnormal"] == 2
+
+
+def test_before_the_deadline_unconfirmed_reports_are_waiting_not_missing(
+    busy: Epi, clock: Any
+) -> None:
+    import re
+
+    from gridgov.epidemic.tests.reports_fixtures import english
+
+    def key_figure(page: str) -> str:
+        found = re.search(
+            r'db-kpi( db-kpi--alarm)?" data-figure="reports_missing">\s*<dt>([^<]+)', page
+        )
+        assert found is not None
+        return f"{found.group(2)}{found.group(1) or ''}"
+
+    url = f"/epidemic/dashboard/?code={COMMUNITY}"
+    assert key_figure(english(busy.r.leader).get(url).content.decode()) == (
+        "Reports missing db-kpi--alarm"
+    )
+    clock(at(today(), 9, 30))
+    assert key_figure(english(busy.r.leader).get(url).content.decode()) == "Reports waiting"

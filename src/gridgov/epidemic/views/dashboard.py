@@ -62,17 +62,21 @@ def _chart_data(board: queries.Board) -> dict[str, Any]:
     }
 
 
-def _key_figures(figures: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {
-            "key": key,
-            "label": label,
-            "value": figures.get(key) or 0,
-            "of": figures.get(of) if of else None,
-            "alarm": alarm and bool(figures.get(key)),
-        }
-        for key, label, of, alarm in KEY_FIGURES
-    ]
+def _key_figures(figures: dict[str, Any], overdue: bool) -> list[dict[str, Any]]:
+    """The key figures; before the report deadline unconfirmed reports are only waiting."""
+    shown = []
+    for key, label, of, alarm in KEY_FIGURES:
+        waiting = key == "reports_missing" and not overdue
+        shown.append(
+            {
+                "key": key,
+                "label": gettext_lazy("Reports waiting") if waiting else label,
+                "value": figures.get(key) or 0,
+                "of": figures.get(of) if of else None,
+                "alarm": alarm and not waiting and bool(figures.get(key)),
+            }
+        )
+    return shown
 
 
 def _grid_links(user: Any, code: str) -> list[tuple[str, str]]:
@@ -117,7 +121,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "form": form,
             "measure": measure,
             "measures": queries.MAP_MEASURES,
-            "key_figures": _key_figures(board.figures),
+            "key_figures": _key_figures(board.figures, board.overdue),
             "groups": figure_groups(board.figures),
             "situations": [(s.value, s.label, board.situations.get(s.value, 0)) for s in Situation],
             "chart": _chart_data(board),
