@@ -184,7 +184,7 @@ FIGURE_LABELS: dict[str, Any] = {
     "screening_progress": _("Screening done (%)"),
     "screened": _("Screening records today"),
     "cases_new": _("New cases"),
-    "cases_open": _("Open cases"),
+    "cases_open": pgettext_lazy("epidemic", "Open cases"),
     "contacts_1": _("First-degree contacts"),
     "contacts_2": _("Second-degree contacts"),
     "grids": _("Unit grids"),

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.epidemic import places, rules
 from gridgov.epidemic.actions.health_code import SETTINGS_FIELDS
@@ -37,7 +38,7 @@ class RiskAreaForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     name = forms.CharField(
-        label=_("Place"),
+        label=pgettext_lazy("epidemic", "Place"),
         max_length=120,
         required=False,
         help_text=_("Leave empty to use the name from the national division table."),

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.epidemic.forms import DATE
 from gridgov.epidemic.models import (
@@ -63,7 +64,7 @@ class CaseForm(forms.Form):
 
     person_id = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices)
-    reported_on = forms.DateField(label=_("Reported on"), widget=DATE)
+    reported_on = forms.DateField(label=pgettext_lazy("epidemic", "Reported on"), widget=DATE)
     source_known = forms.ChoiceField(
         label=_("Source of infection"),
         choices=KNOWN,
@@ -82,7 +83,7 @@ class CaseChangeForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices)
     status = forms.ChoiceField(label=_("Status"), choices=CaseStatus.choices)
     reported_on = forms.DateField(
-        label=_("Reported on"),
+        label=pgettext_lazy("epidemic", "Reported on"),
         widget=DATE,
         required=False,
         help_text=_("A new kind is a new report: empty means today."),

@@ -90,7 +90,7 @@ class StartForm(forms.Form):
     )
     reason = forms.ChoiceField(label=_("Reason"), choices=IsolationReason.choices)
     place = forms.CharField(
-        label=_("Place"),
+        label=pgettext_lazy("isolation", "Place"),
         max_length=200,
         required=False,
         help_text=_("The isolation site for centralised isolation; empty: the home address."),
@@ -113,7 +113,7 @@ class StartForm(forms.Form):
 
 class ReleaseForm(forms.Form):
     note = forms.CharField(
-        label=_("Decision"),
+        label=pgettext_lazy("epidemic", "Decision"),
         max_length=200,
         help_text=_("Who decided, and why (for example: negative test, health authority)."),
     )

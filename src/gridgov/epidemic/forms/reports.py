@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.epidemic import rules
 from gridgov.epidemic.actions.reports import NOTE_LENGTH
@@ -92,7 +93,7 @@ class OverviewFilterForm(NodeForm, DayForm):
 
 class HistoryFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Reports"),
+        label=pgettext_lazy("epidemic", "Reports"),
         required=False,
         choices=[("", _("All days")), *STATUS_CHOICES[2:]],
     )

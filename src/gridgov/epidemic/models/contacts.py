@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.epidemic.models.base import PATTERN, GridFact
 
@@ -22,7 +23,7 @@ class CaseKind(models.TextChoices):
 
 
 class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("epidemic", "Open")
     EXCLUDED = "excluded", _("Excluded")
     RECOVERED = "recovered", _("Recovered")
     DIED = "died", _("Died")

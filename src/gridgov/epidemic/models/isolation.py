@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.epidemic.models.base import PATTERN, GridFact
 
@@ -29,7 +30,7 @@ class IsolationStatus(models.TextChoices):
 
 class ReleaseMode(models.TextChoices):
     RULE = "rule", _("Planned end reached with normal follow-ups")
-    DECISION = "decision", _("Decision")
+    DECISION = "decision", pgettext_lazy("epidemic", "Decision")
 
 
 class IsolationEpisode(GridFact):
@@ -97,8 +98,8 @@ class IsolationEpisode(GridFact):
 
 
 class FollowUpStatus(models.TextChoices):
-    DUE = "due", _("Due")
-    DONE = "done", _("Done")
+    DUE = "due", pgettext_lazy("epidemic", "Due")
+    DONE = "done", pgettext_lazy("epidemic", "Done")
     MISSED = "missed", _("Missed")
 
 

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.epidemic.models.base import PATTERN, GridFact, Health, RegionScoped, Transport
 
@@ -26,8 +27,8 @@ class CampaignTarget(models.TextChoices):
 class CampaignStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Under way")
-    CLOSED = "closed", _("Closed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CLOSED = "closed", pgettext_lazy("epidemic", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("epidemic", "Cancelled")
 
 
 class ScreeningCampaign(RegionScoped):
@@ -36,7 +37,7 @@ class ScreeningCampaign(RegionScoped):
     registry CareKind) for a care group; an imported list keeps its rows as the tasks."""
 
     name = models.CharField(_("name"), max_length=120)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("epidemic", "description"), blank=True)
     target = models.CharField(_("target"), max_length=16, choices=CampaignTarget.choices)
     arrivals_since = models.DateField(_("arrived since"), null=True, blank=True)
     care_kind = models.CharField(_("care group"), max_length=24, blank=True)
@@ -67,7 +68,7 @@ class TaskStatus(models.TextChoices):
     OPEN = "open", _("To visit")
     DONE = "done", _("Screened")
     UNREACHABLE = "unreachable", _("Not found at home")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("epidemic", "Cancelled")
 
 
 class ScreeningTask(models.Model):

@@ -30,6 +30,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gridgov.accounts import scope
 from gridgov.core.errors import InvalidInput
@@ -126,7 +127,7 @@ MAP_MEASURES: tuple[MapMeasure, ...] = (
     MapMeasure("isolated", _("People in isolation"), "count", _get("isolated")),
     MapMeasure("follow_ups_missed", _("Follow-ups missed"), "count", _get("follow_ups_missed")),
     MapMeasure("screening_progress", _("Screening done (%)"), "share", _get("screening_progress")),
-    MapMeasure("cases_open", _("Open cases"), "count", _get("cases_open")),
+    MapMeasure("cases_open", pgettext_lazy("epidemic", "Open cases"), "count", _get("cases_open")),
     MapMeasure(
         "reports",
         _("Daily reports confirmed (%)"),

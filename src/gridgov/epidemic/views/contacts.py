@@ -23,7 +23,7 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
@@ -49,7 +49,12 @@ def _tabs(user: Any, current: str) -> list[dict[str, Any]]:
     return tabs(
         current,
         [
-            ("cases", _("Cases"), "epidemic:case_list", scope.has_capability(user, VIEW)),
+            (
+                "cases",
+                pgettext("epidemic", "Cases"),
+                "epidemic:case_list",
+                scope.has_capability(user, VIEW),
+            ),
             (
                 "situations",
                 _("Community situations"),

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from gridgov.accounts import scope
@@ -38,7 +38,7 @@ KEY_FIGURES: tuple[tuple[str, Any, str, bool], ...] = (
     ("isolated", gettext_lazy("In isolation"), "", False),
     ("follow_ups_missed", gettext_lazy("Follow-ups missed"), "", True),
     ("screening_done", gettext_lazy("Screened"), "screening_tasks", False),
-    ("cases_open", gettext_lazy("Open cases"), "", True),
+    ("cases_open", pgettext_lazy("epidemic", "Open cases"), "", True),
     ("reports_missing", gettext_lazy("Reports missing"), "grids", True),
     ("notices_reached", gettext_lazy("Notices reached"), "notices_recipients", False),
 )
