@@ -57,6 +57,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -112,7 +113,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.declarations, args.sample, args.residents = 20_000, 500, 20_000
+        args.declarations, args.sample, args.residents = 20_000, 200, 20_000
     args.home = args.home or "/tmp/gridgov-bench-declarations" + ("-quick" if args.quick else "")
     return args
 
@@ -383,7 +384,7 @@ def build_loads(
                             _add_single(naive, out_n, token, draw, person, day)
                         continue
                     if batched.declarations + len(rows) >= args.declarations:
-                        break
+                        continue  # the load is complete; the sample may still need people
                     row, abnormal, raises = draw.item(person, day)
                     rows.append(row)
                     batched.abnormal += abnormal
@@ -687,6 +688,7 @@ class Phase:
     client_peak_mb: float
     dashboard_ms: list[float] = field(default_factory=list)
     dashboard_statuses: Counter[int] = field(default_factory=Counter)
+    tenths: list[float] = field(default_factory=list)  # declarations/s, tenth by tenth
 
     @property
     def rate(self) -> float:
@@ -779,7 +781,22 @@ def run_phase(
         client_peak_mb=answer["peak_mb"],
         dashboard_ms=[r[1] for r in readings],
         dashboard_statuses=Counter(r[2] for r in readings),
+        tenths=tenths(results, start),
     )
+
+
+def tenths(results: list[Any], start: float) -> list[float]:
+    """Declarations created per second in each tenth of the requests, by when they ended:
+    whether the rate holds as the tables grow."""
+    ended = sorted((r[1], r[3]) for r in results)
+    rates = []
+    since = start
+    for part in range(10):
+        chunk = ended[len(ended) * part // 10 : len(ended) * (part + 1) // 10]
+        if chunk:
+            rates.append(sum(n for _t, n in chunk) / max(1e-9, chunk[-1][0] - since))
+            since = chunk[-1][0]
+    return rates
 
 
 def workers_cpu(server: Server) -> float:
@@ -1011,6 +1028,9 @@ def print_phase(phase: Phase) -> None:
         f"requests, {phase.seconds:.1f} s = {phase.rate:,.0f} declarations/s"
     )
     print(f"  latency per request  {spread(lat)}")
+    if phase.requests >= 100:
+        steps = " ".join(f"{rate:,.0f}" for rate in phase.tenths)
+        print(f"  by tenth of the load {steps} declarations/s")
     db = f" + database {phase.cpu['db'] / per * 1e6:.0f} µs" if phase.cpu["db"] else ""
     # The dashboard's reads are served by the same workers: their CPU (at its idle cost a
     # read) is left out of the declarations'.
@@ -1034,11 +1054,25 @@ def main() -> int:
     before = os.getloadavg()
     setup(args)
     ensure_city(args)
-    from django.db import connection
-
     world = prepare_world()
     clear_declarations()
     folder = Path(tempfile.mkdtemp(prefix="run-", dir=args.home))
+    try:
+        status = measure(args, world, folder, before)
+    except BaseException:
+        print(f"the run's files (bodies, server log) are kept in {folder}", file=sys.stderr)
+        raise
+    shutil.rmtree(folder)
+    return status
+
+
+def measure(
+    args: argparse.Namespace, world: World, folder: Path, before: tuple[float, float, float]
+) -> int:
+    """Everything timed, printed and checked (the loads are encoded into ``folder``);
+    ``before``: the load average when the benchmark started."""
+    from django.db import connection
+
     started = time.perf_counter()
     batched, naive, days = build_loads(world, args, folder)
     residents = sum(len(p) for p in world.people.values())
@@ -1080,7 +1114,8 @@ def main() -> int:
         ours = run_phase(
             "batched", server, batched, world, args, folder, single=False, dashboard=dashboard
         )
-        idle, idle_cpu = idle_dashboard(server, dashboard, world.leader, 40, args.probe_interval)
+        reads = 10 if args.quick else 40
+        idle, idle_cpu = idle_dashboard(server, dashboard, world.leader, reads, args.probe_interval)
         ours.cpu["dashboard"] = idle_cpu * len(ours.dashboard_ms)
         server_peak = server.peak_mb()
     finally:
