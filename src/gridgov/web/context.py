@@ -8,7 +8,7 @@ list of every app in the product.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,8 @@ class NavItem:
     # asked once per page, and how to read it out ("%(count)s unread").
     badge: Callable[[Any], int] | None = None
     badge_label: str | Promise = ""
+    # A finer test than the capability, when one is needed (e.g. only the city's rules).
+    shown: Callable[[Any], bool] | None = None
 
 
 NAV_ITEMS: list[NavItem] = [
@@ -79,13 +81,18 @@ def _contains(url: str, path: str) -> bool:
     return path == url or (url != "/" and path.startswith(url))
 
 
-def nav_items_for(user: Any, path: str = "") -> list[dict[str, Any]]:
-    """The destinations ``user`` may open, with the one containing ``path`` marked active."""
+def nav_items_for(
+    user: Any, path: str = "", destinations: Iterable[NavItem] | None = None
+) -> list[dict[str, Any]]:
+    """The destinations ``user`` may open (of the main navigation, or of ``destinations``:
+    a section's own tabs), with the one containing ``path`` marked active."""
     if user is None or not user.is_authenticated:
         return []
     items: list[dict[str, Any]] = []
-    for item in NAV_ITEMS:
+    for item in NAV_ITEMS if destinations is None else destinations:
         if item.capability is not None and not scope.has_capability(user, item.capability):
+            continue
+        if item.shown is not None and not item.shown(user):
             continue
         url = url_or_none(item.url_name)
         if url is None:

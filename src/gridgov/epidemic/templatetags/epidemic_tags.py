@@ -5,32 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from gridgov.accounts import scope
-from gridgov.epidemic.actions.health_code import may_change_rules
-from gridgov.epidemic.capabilities import DECLARE, VIEW
 from gridgov.epidemic.models import Colour, RiskLevel
-from gridgov.web.context import url_or_none
 
 register = template.Library()
-
-# (label, URL name, who sees it)
-SECTIONS = (
-    (_("Daily declarations"), "epidemic:sheet_home", lambda u: scope.has_capability(u, DECLARE)),
-    (
-        _("Risk areas"),
-        "epidemic:risk_list",
-        lambda u: scope.has_capability(u, VIEW) or scope.has_capability(u, "epidemic.manage"),
-    ),
-    (
-        _("Arrivals from risk areas"),
-        "epidemic:risk_arrivals",
-        lambda u: scope.has_capability(u, VIEW),
-    ),
-    (_("Verify a code"), "epidemic:verify", lambda u: True),
-    (_("Rules"), "epidemic:settings", may_change_rules),
-)
 
 COLOUR_TONES: dict[str, str] = {Colour.GREEN: "green", Colour.YELLOW: "yellow", Colour.RED: "red"}
 RISK_TONES: dict[str, str] = {
@@ -42,14 +20,11 @@ RISK_TONES: dict[str, str] = {
 
 @register.inclusion_tag("epidemic/includes/sections.html", takes_context=True)
 def epidemic_sections(context: dict[str, Any]) -> dict[str, Any]:
+    """The tabs to the epidemic's sections this user may open (``sections.py``)."""
+    from gridgov.epidemic.sections import sections_for
+
     request = context["request"]
-    current = getattr(request.resolver_match, "view_name", "")
-    tabs = []
-    for label, name, shown in SECTIONS:
-        url = url_or_none(name)
-        if url and shown(request.user):
-            tabs.append({"label": label, "url": url, "active": request.path.startswith(url)})
-    return {"tabs": tabs, "current": current}
+    return {"tabs": sections_for(request.user, request.path)}
 
 
 @register.filter

@@ -473,16 +473,17 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
+    from gridgov.epidemic.sections import register_section
     from gridgov.territory.panels import RegionPanel, register_region_panel
-    from gridgov.web.context import NavItem, register_nav_item
+    from gridgov.web.context import NavItem
 
-    register_nav_item(
+    register_section(
         NavItem(
             gettext_lazy("Cases and contacts"),
             "epidemic:case_list",
             VIEW,
             gettext_lazy("Infection cases, their close contacts and each community's situation."),
-            order=42,
+            order=50,
         )
     )
     labels.register(

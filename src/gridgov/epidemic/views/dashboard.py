@@ -142,14 +142,15 @@ urlpatterns: list[URLPattern] = [path("dashboard/", dashboard, name="dashboard")
 
 
 def register_web() -> None:
-    from gridgov.web.context import NavItem, register_nav_item
+    from gridgov.epidemic.sections import register_section
+    from gridgov.web.context import NavItem
 
-    register_nav_item(
+    register_section(
         NavItem(
             gettext_lazy("Epidemic dashboard"),
             "epidemic:dashboard",
             AGGREGATE,
             gettext_lazy("Declarations, codes, isolation, screening and reports at every level."),
-            order=41,
+            order=10,
         )
     )

@@ -26,7 +26,7 @@ from gridgov.core.errors import NotFound
 from gridgov.core.paging import paginate
 from gridgov.epidemic import forms, rollups, rules
 from gridgov.epidemic.actions import declarations as actions
-from gridgov.epidemic.capabilities import DECLARE, MANAGE, VIEW
+from gridgov.epidemic.capabilities import AGGREGATE, DECLARE, MANAGE
 from gridgov.epidemic.models import Channel, DailyCount
 from gridgov.epidemic.queries import declarations as queries
 from gridgov.epidemic.queries import health_code as code_queries
@@ -43,10 +43,11 @@ MAX_GRIDS = 200
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Where the navigation entry leads: the round for those who declare, else risk areas."""
+    """Where the navigation entry leads: the round for those who declare, else the
+    dashboard (every epidemic role reads it)."""
     if scope.has_capability(request.user, DECLARE):
         return redirect("epidemic:sheet_home")
-    return redirect("epidemic:risk_list")
+    return redirect("epidemic:dashboard")
 
 
 def _declare_grids(user: Any) -> list[str]:
@@ -217,16 +218,24 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
+    from gridgov.epidemic.sections import register_section
     from gridgov.web.context import NavItem, register_nav_item
 
+    # One entry in the main navigation; the concerns are tabs inside (sections.py).
     register_nav_item(
         NavItem(
-            gettext_lazy("Epidemic"),
+            gettext_lazy("Epidemic response"),
             "epidemic:home",
-            VIEW,
-            gettext_lazy("Daily health declarations, health codes and risk areas."),
+            AGGREGATE,
+            gettext_lazy(
+                "Declarations and health codes, screening, isolation, cases and contacts, "
+                "daily reports and notices, with the dashboard of every level."
+            ),
             order=40,
         )
+    )
+    register_section(
+        NavItem(gettext_lazy("Daily declarations"), "epidemic:sheet_home", DECLARE, order=20)
     )
     labels.register(
         {

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
@@ -142,7 +142,14 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
+    from gridgov.epidemic.actions.health_code import may_change_rules
+    from gridgov.epidemic.sections import register_section
+    from gridgov.web.context import NavItem
 
+    register_section(NavItem(gettext_lazy("Verify a code"), "epidemic:verify", None, order=90))
+    register_section(
+        NavItem(gettext_lazy("Rules"), "epidemic:settings", None, order=95, shown=may_change_rules)
+    )
     labels.register(
         {
             "epidemic.health_code.decide": pgettext_lazy("audit action", "Health code decided"),

@@ -456,15 +456,16 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
-    from gridgov.web.context import NavItem, register_nav_item
+    from gridgov.epidemic.sections import register_section
+    from gridgov.web.context import NavItem
 
-    register_nav_item(
+    register_section(
         NavItem(
             gettext_lazy("Isolation"),
             "epidemic:isolation_home",
             VIEW,
             gettext_lazy("People in home or centralised isolation and their daily follow-ups."),
-            order=42,
+            order=40,
         )
     )
     labels.register(

@@ -508,15 +508,16 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
-    from gridgov.web.context import NavItem, register_nav_item
+    from gridgov.epidemic.sections import register_section
+    from gridgov.web.context import NavItem
 
-    register_nav_item(
+    register_section(
         NavItem(
             gettext_lazy("Notices"),
             "epidemic:notice_list",
             AGGREGATE,
             gettext_lazy("Publicity notices to staff and residents, with read receipts."),
-            order=46,
+            order=70,
         )
     )
     labels.register(

@@ -343,9 +343,10 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
-    from gridgov.web.context import NavItem, register_nav_item
+    from gridgov.epidemic.sections import register_section
+    from gridgov.web.context import NavItem
 
-    register_nav_item(
+    register_section(
         NavItem(
             gettext_lazy("Daily reports"),
             "epidemic:reports",
@@ -353,7 +354,7 @@ def register_web() -> None:
             gettext_lazy(
                 "Each grid's daily report, zero reports and the grids that did not report."
             ),
-            order=42,
+            order=60,
         )
     )
     labels.register(

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
@@ -194,7 +194,22 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
+    from gridgov.epidemic.capabilities import RISK_READERS
+    from gridgov.epidemic.sections import register_section
+    from gridgov.web.context import NavItem
 
+    register_section(
+        NavItem(
+            gettext_lazy("Risk areas"),
+            "epidemic:risk_list",
+            None,
+            order=80,
+            shown=lambda user: any(scope.has_capability(user, c) for c in RISK_READERS),
+        )
+    )
+    register_section(
+        NavItem(gettext_lazy("Arrivals from risk areas"), "epidemic:risk_arrivals", VIEW, order=85)
+    )
     labels.register(
         {
             "epidemic.risk_area.add": pgettext_lazy("audit action", "Risk area added"),

@@ -603,15 +603,16 @@ urlpatterns: list[URLPattern] = [
 
 def register_web() -> None:
     from gridgov.audit import labels
-    from gridgov.web.context import NavItem, register_nav_item
+    from gridgov.epidemic.sections import register_section
+    from gridgov.web.context import NavItem
 
-    register_nav_item(
+    register_section(
         NavItem(
             gettext_lazy("Screening"),
             "epidemic:screening_home",
             AGGREGATE,
             gettext_lazy("Door-to-door screening campaigns and their progress."),
-            order=41,
+            order=30,
         )
     )
     labels.register(
