@@ -29,6 +29,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from gridgov.accounts import scope
 from gridgov.audit.actions import record
@@ -53,7 +54,7 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d")
 def export_headers() -> list[str]:
     return [
         _("Degree"),
-        _("Name"),
+        pgettext("person", "Name"),
         _("Sex"),
         _("Birth year"),
         _("ID number"),

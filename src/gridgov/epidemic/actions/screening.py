@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
@@ -588,7 +588,7 @@ def _check_rows(
             report.errors.append(RowError(number, column, _("no longer lives here")))
         elif name and name != found[1]:
             reason = _("the name does not match the registry's")
-            report.errors.append(RowError(number, _("Name"), reason))
+            report.errors.append(RowError(number, pgettext("person", "Name"), reason))
         elif found[0] in listed:
             report.skipped += 1
         else:
@@ -941,7 +941,7 @@ def _record_row(row: ScreeningRecord) -> list[Any]:
 def export_headers() -> list[str]:
     return [
         _("Screened at"),
-        _("Name"),
+        pgettext("person", "Name"),
         _("Sex"),
         _("Age"),
         _("ID number"),

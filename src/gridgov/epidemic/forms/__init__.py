@@ -160,7 +160,9 @@ class PublicDeclarationForm(DeclarationFields):
 
 class IdentifyForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=60, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=pgettext_lazy("person", "Name"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     id_number = forms.CharField(
         label=_("ID number"),
@@ -172,7 +174,7 @@ class IdentifyForm(forms.Form):
 
 class SheetFilterForm(forms.Form):
     day = forms.DateField(label=_("Day"), required=False, widget=DATE)
-    q = forms.CharField(label=_("Name"), required=False, max_length=60)
+    q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=60)
 
     def chosen_day(self) -> dt.date:
         if self.is_valid() and self.cleaned_data.get("day"):

@@ -37,7 +37,7 @@ def _territory_code(value: str) -> str:
 class EpisodeFilterForm(FoldedFilters):
     MORE = ("kind", "reason", "code")
 
-    q = forms.CharField(label=_("Name"), required=False, max_length=60)
+    q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=60)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_any(IsolationStatus.choices)
     )
@@ -159,7 +159,7 @@ class FollowUpFilterForm(FoldedFilters):
     # On a phone only the name stays in view above the round.
     MORE = ("day", "status", "code")
 
-    q = forms.CharField(label=_("Name"), required=False, max_length=60)
+    q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=60)
     day = forms.DateField(label=_("Day"), required=False, widget=DATE)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=_any(FollowUpStatus.choices)
@@ -178,7 +178,7 @@ class FollowUpFilterForm(FoldedFilters):
 class MissedFilterForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=DATE)
     until = forms.DateField(label=_("To"), required=False, widget=DATE)
-    q = forms.CharField(label=_("Name"), required=False, max_length=60)
+    q = forms.CharField(label=pgettext_lazy("person", "Name"), required=False, max_length=60)
     code = forms.CharField(label=_("Territory code"), required=False, max_length=15, widget=CODE)
 
     def clean_code(self) -> str:
