@@ -83,6 +83,14 @@ class CommunitySituation(models.Model):
                 fields=["community_code", "date"], name="one_situation_per_community_day"
             )
         ]
+        # The dashboard reads one day of every community under a node.
+        indexes = [
+            models.Index(
+                fields=["date", "community_code"],
+                name="situation_date_community",
+                opclasses=["date_ops", PATTERN],
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.community_code} {self.date} {self.situation}"
