@@ -96,7 +96,7 @@ class ClassPatchIn(Schema):
     attributes: list[dict[str, Any]] | None = None
 
 
-class VersionIn(Schema):
+class ClassVersionIn(Schema):
     version: int
 
 
@@ -226,7 +226,7 @@ def update_class(request: HttpRequest, class_id: int, payload: ClassPatchIn) -> 
     summary="No new reports of this class (a major: of all its minors)",
     url_name="cases_class_deactivate",
 )
-def deactivate_class(request: HttpRequest, class_id: int, payload: VersionIn) -> Any:
+def deactivate_class(request: HttpRequest, class_id: int, payload: ClassVersionIn) -> Any:
     actions.deactivate_class(class_id, actor=request.user, version=payload.version)
     return class_payload(queries.get_class_for(request.user, class_id))
 
@@ -237,7 +237,7 @@ def deactivate_class(request: HttpRequest, class_id: int, payload: VersionIn) ->
     summary="Accept reports of this class again",
     url_name="cases_class_reactivate",
 )
-def reactivate_class(request: HttpRequest, class_id: int, payload: VersionIn) -> Any:
+def reactivate_class(request: HttpRequest, class_id: int, payload: ClassVersionIn) -> Any:
     actions.reactivate_class(class_id, actor=request.user, version=payload.version)
     return class_payload(queries.get_class_for(request.user, class_id))
 
@@ -361,7 +361,7 @@ def export_responsibilities(
     return file_response(content, name, format)
 
 
-class ImportReportOut(Schema):
+class ResponsibilityImportReportOut(Schema):
     file_name: str
     policy: str
     encoding: str
@@ -378,7 +378,7 @@ class ImportReportOut(Schema):
 
 @router.post(
     "/responsibilities/import",
-    response={200: ImportReportOut, **ERRORS},
+    response={200: ResponsibilityImportReportOut, **ERRORS},
     summary="Add or change rows from a CSV or XLSX file with the export's columns",
     url_name="cases_responsibility_import",
 )

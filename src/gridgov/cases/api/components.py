@@ -88,13 +88,13 @@ class ComponentFilters(Schema):
     retired: Literal["no", "yes", "all"] = Field("no", description="Retired components")
 
 
-class LocatedIn(Schema):
+class ComponentPlaceIn(Schema):
     grid_code: str | None = Field(None, max_length=15, description="Else located from lon/lat")
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
 
 
-class ComponentCreateIn(LocatedIn):
+class ComponentCreateIn(ComponentPlaceIn):
     case_class: str = Field(..., max_length=60, description="Minor class code (0101) or name")
     name: str = Field(..., max_length=100)
     component_id: str | None = Field(None, max_length=16, description="Omit to allocate one")
@@ -107,7 +107,7 @@ class ComponentCreateIn(LocatedIn):
     note: str = Field("", max_length=2000)
 
 
-class ComponentPatchIn(LocatedIn):
+class ComponentPatchIn(ComponentPlaceIn):
     version: int | None = Field(None, description="The version you read (recommended)")
     name: str | None = Field(None, max_length=100)
     competent_department: int | None = Field(None, ge=0, le=MAX_PK, description="0 clears it")
@@ -130,7 +130,7 @@ class RetireIn(Schema):
     version: int | None = None
 
 
-class VersionIn(Schema):
+class ComponentVersionIn(Schema):
     version: int | None = None
 
 
@@ -393,7 +393,7 @@ def retire(request: HttpRequest, key: str, payload: RetireIn) -> Any:
     summary="Put a retired component back into the inventory",
     url_name="cases_component_restore",
 )
-def restore(request: HttpRequest, key: str, payload: VersionIn) -> Any:
+def restore(request: HttpRequest, key: str, payload: ComponentVersionIn) -> Any:
     pk = _key(request, key)
     actions.restore_component(pk, actor=request.user, expected_version=payload.version)
     return _detail(request, pk)

@@ -225,15 +225,15 @@ class ReportIn(Schema):
     reporter_phone: str = Field("", max_length=30)
 
 
-class VersionIn(Schema):
+class CaseVersionIn(Schema):
     version: int = VERSION
 
 
-class NoteIn(VersionIn):
+class NoteIn(CaseVersionIn):
     note: str = NOTE
 
 
-class ReasonIn(VersionIn):
+class ReasonIn(CaseVersionIn):
     reason: str = REASON
 
 
@@ -249,7 +249,7 @@ class FileIn(NoteIn):
     case_class: int | None = Field(None, ge=1, le=MAX_PK, description="Default: the report's")
 
 
-class MergeIn(VersionIn):
+class MergeIn(CaseVersionIn):
     into_id: int = Field(..., ge=1, le=MAX_PK, description="The open case it duplicates")
 
 
@@ -257,11 +257,11 @@ class DispatchIn(NoteIn):
     department: int | None = Field(None, ge=1, le=MAX_PK, description="Default: suggested")
 
 
-class DisposeIn(VersionIn):
+class DisposeIn(CaseVersionIn):
     result: str = Field(..., min_length=1, max_length=2000)
 
 
-class PostponeIn(VersionIn):
+class PostponeIn(CaseVersionIn):
     amount: int = Field(..., ge=1, le=1000)
     unit: UnitName  # type: ignore[valid-type]
     reason: str = REASON
@@ -715,7 +715,7 @@ for _path, _schema, _call, _summary in (
     ("cancel", ReasonIn, actions.cancel_case, "Supervision centre: cancel an invalid report"),
     ("merge", MergeIn, actions.merge_case, "Supervision centre: merge into an open duplicate"),
     ("dispatch", DispatchIn, actions.dispatch_case, "Command centre: dispatch to a department"),
-    ("accept", VersionIn, actions.accept_case, "Department: take the case on"),
+    ("accept", CaseVersionIn, actions.accept_case, "Department: take the case on"),
     ("return", ReasonIn, actions.return_case, "Department: return it as wrongly sent"),
     (
         "dispose",

@@ -53,7 +53,7 @@ ENCODING = Form("auto")
 ISOLATE_ALSO = Form("", description="Also start the isolation of each contact linked")
 
 
-class CaseOut(Schema):
+class InfectionCaseOut(Schema):
     id: int
     person_id: int
     person_name: str
@@ -129,7 +129,7 @@ class ImportRowOut(Schema):
     source: str
 
 
-class ImportOut(Schema):
+class ContactImportOut(Schema):
     file_name: str
     encoding: str
     linked: int
@@ -213,7 +213,11 @@ def situation_out(row: Any) -> dict[str, Any]:
 
 
 @list_endpoint(
-    router, "/cases", CaseOut, summary="Infection cases in your scope", url_name="epidemic_cases"
+    router,
+    "/cases",
+    InfectionCaseOut,
+    summary="Infection cases in your scope",
+    url_name="epidemic_cases",
 )
 def list_cases(
     request: HttpRequest,
@@ -240,7 +244,7 @@ def list_cases(
 
 @router.post(
     "/cases",
-    response={201: CaseOut, **ERRORS},
+    response={201: InfectionCaseOut, **ERRORS},
     summary="Record an infection case (epidemic.isolate over the person's grid)",
     url_name="epidemic_case_record",
 )
@@ -251,7 +255,7 @@ def record_case(request: HttpRequest, payload: CaseIn) -> Any:
 
 @router.get(
     "/cases/{case_id}",
-    response={200: CaseOut, **ERRORS},
+    response={200: InfectionCaseOut, **ERRORS},
     summary="One infection case",
     url_name="epidemic_case",
 )
@@ -261,7 +265,7 @@ def get_case(request: HttpRequest, case_id: int = ID) -> Any:
 
 @router.patch(
     "/cases/{case_id}",
-    response={200: CaseOut, **ERRORS},
+    response={200: InfectionCaseOut, **ERRORS},
     summary="Change a case's kind or status, or correct its report day or source",
     url_name="epidemic_case_change",
 )
@@ -347,7 +351,7 @@ def export_contacts(
 
 @router.post(
     "/contacts/import",
-    response={200: ImportOut, **ERRORS},
+    response={200: ContactImportOut, **ERRORS},
     summary="Link the contacts of a file: ID numbers of source and contact per row",
     url_name="epidemic_contacts_import",
 )

@@ -72,7 +72,7 @@ class NoticePatch(Schema):
     version: int | None = Field(None, description="The version read; 409 if it changed")
 
 
-class VersionIn(Schema):
+class NoticeVersionIn(Schema):
     version: int | None = Field(None, description="The version read; 409 if it changed")
 
 
@@ -118,7 +118,7 @@ class PreviewOut(Schema):
     targets: list[TargetCountOut]
 
 
-class FiguresOut(Schema):
+class NoticeFiguresOut(Schema):
     code: str
     name: str
     recipients: int
@@ -132,9 +132,9 @@ class FiguresOut(Schema):
 
 class ReachOut(Schema):
     notice_id: int
-    area: FiguresOut
-    children: list[FiguresOut]
-    own: FiguresOut | None = Field(None, description="Counted at the area itself (its staff)")
+    area: NoticeFiguresOut
+    children: list[NoticeFiguresOut]
+    own: NoticeFiguresOut | None = Field(None, description="Counted at the area itself (its staff)")
 
 
 class DeliveryOut(Schema):
@@ -436,7 +436,7 @@ def change(request: HttpRequest, payload: NoticePatch, notice_id: int = ID) -> A
     summary="Send a draft to everyone its targets reach",
     url_name="epidemic_notice_send",
 )
-def send(request: HttpRequest, payload: VersionIn, notice_id: int = ID) -> Any:
+def send(request: HttpRequest, payload: NoticeVersionIn, notice_id: int = ID) -> Any:
     queries.get_managed_notice_for(request.user, notice_id)
     notice = actions.send_notice(notice_id, actor=request.user, expected_version=payload.version)
     return _one(request, notice)
@@ -448,7 +448,7 @@ def send(request: HttpRequest, payload: VersionIn, notice_id: int = ID) -> Any:
     summary="Withdraw a sent notice",
     url_name="epidemic_notice_withdraw",
 )
-def withdraw(request: HttpRequest, payload: VersionIn, notice_id: int = ID) -> Any:
+def withdraw(request: HttpRequest, payload: NoticeVersionIn, notice_id: int = ID) -> Any:
     queries.get_managed_notice_for(request.user, notice_id)
     notice = actions.withdraw_notice(
         notice_id, actor=request.user, expected_version=payload.version

@@ -66,7 +66,7 @@ class RiskAreaEndIn(Schema):
     version: int | None = None
 
 
-class MatchOut(Schema):
+class RiskMatchOut(Schema):
     code: str
     date: dt.date
     level: Level | None = Field(None, description="The highest level that applies, if any")
@@ -123,7 +123,7 @@ def add_area(request: HttpRequest, payload: RiskAreaIn) -> Any:
 
 @router.get(
     "/risk-areas/match",
-    response={200: MatchOut, **ERRORS},
+    response={200: RiskMatchOut, **ERRORS},
     summary="The risk areas a place lies in on a day",
     url_name="epidemic_risk_match",
 )

@@ -48,7 +48,7 @@ UPLOAD = File(
 DAY = Query(None, description="Screened on this day")
 
 
-class FiguresOut(Schema):
+class CampaignFiguresOut(Schema):
     code: str
     name: str
     tasks: int
@@ -75,7 +75,7 @@ class CampaignOut(Schema):
     started_at: dt.datetime | None = None
     closed_at: dt.datetime | None = None
     version: int
-    progress: FiguresOut | None = Field(
+    progress: CampaignFiguresOut | None = Field(
         None, description="Its figures within your scope (once started, epidemic.aggregate)"
     )
 
@@ -105,7 +105,7 @@ class CampaignPatch(Schema):
     version: int | None = VERSION
 
 
-class VersionIn(Schema):
+class CampaignVersionIn(Schema):
     version: int | None = VERSION
 
 
@@ -117,12 +117,12 @@ class TrendOut(Schema):
 
 class ProgressOut(Schema):
     campaign_id: int
-    node: FiguresOut
-    children: list[FiguresOut] = Field(description="Each child node (every one, by code)")
+    node: CampaignFiguresOut
+    children: list[CampaignFiguresOut] = Field(description="Each child node (every one, by code)")
     trend: list[TrendOut]
 
 
-class ImportReportOut(Schema):
+class ScreeningListReportOut(Schema):
     file_name: str
     encoding: str
     read: int
@@ -309,7 +309,7 @@ def _move(name: str, summary: str, action: Any) -> None:
         url_name=f"screening_campaign_{name}",
         operation_id=f"screening_campaign_{name}",
     )
-    def move(request: HttpRequest, payload: VersionIn, campaign_id: int = ID) -> Any:
+    def move(request: HttpRequest, payload: CampaignVersionIn, campaign_id: int = ID) -> Any:
         campaign = action(campaign_id, actor=request.user, expected_version=payload.version)
         return _campaign_answer(request, campaign)
 
@@ -323,7 +323,7 @@ _move("cancel", "Call off a draft or a campaign under way", actions.cancel_campa
 
 @router.post(
     f"{BASE}/campaigns/{{campaign_id}}/list",
-    response={200: ImportReportOut, **ERRORS},
+    response={200: ScreeningListReportOut, **ERRORS},
     summary="Add people to a draft's imported list from a file of ID numbers",
     url_name="screening_campaign_list",
 )
