@@ -31,8 +31,13 @@ class HealthDeclaration(GridFact):
     threshold in force, any symptom, or contact.
     """
 
+    # No index of its own: ("person", "date") serves every look-up by person (a batch
+    # writes a million rows a day; each index is a random insert per row).
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.CASCADE, related_name="health_declarations"
+        "registry.Person",
+        on_delete=models.CASCADE,
+        related_name="health_declarations",
+        db_index=False,
     )
     date = models.DateField(_("date"))
     declared_at = models.DateTimeField(_("declared at"))
@@ -51,13 +56,16 @@ class HealthDeclaration(GridFact):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    client_key = models.CharField(_("client key"), max_length=64, unique=True)
+    # Unique by a constraint, not ``unique=True``: on PostgreSQL that also builds a
+    # pattern twin (LIKE 'x%') of the index, which nothing searches.
+    client_key = models.CharField(_("client key"), max_length=64)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-declared_at", "-id"]
         verbose_name = _("health declaration")
         verbose_name_plural = _("health declarations")
+        constraints = [models.UniqueConstraint(fields=["client_key"], name="declaration_key")]
         indexes = [
             models.Index(
                 fields=["grid_code", "date"],
@@ -78,7 +86,10 @@ class DeclarationDay(models.Model):
     health code its run of normal days, and "who has not declared today" a cheap anti-join.
     """
 
-    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique ("person", "date") only.
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     date = models.DateField()
     grid_code = models.CharField(max_length=15)
     declarations = models.PositiveIntegerField(default=0)
