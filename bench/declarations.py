@@ -99,7 +99,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=5000, help="declarations sent one by one")
     parser.add_argument("--residents", type=int, default=150_000, help="residents of the city")
     parser.add_argument("--batch", type=int, default=500, help="most declarations per batch")
-    parser.add_argument("--connections", type=int, default=4, help="client connections")
+    parser.add_argument("--connections", type=int, default=2, help="client connections")
     parser.add_argument("--workers", type=int, default=0, help="default: as gridgov serve")
     parser.add_argument("--retry-every", type=int, default=100, help="every n-th batch twice")
     parser.add_argument("--dashboard-url", default=DASHBOARD, help="read during the load")
@@ -688,7 +688,7 @@ class Phase:
     client_peak_mb: float
     dashboard_ms: list[float] = field(default_factory=list)
     dashboard_statuses: Counter[int] = field(default_factory=Counter)
-    tenths: list[float] = field(default_factory=list)  # declarations/s, tenth by tenth
+    tenths: list[tuple[float, float, float]] = field(default_factory=list)  # see tenths()
 
     @property
     def rate(self) -> float:
@@ -781,22 +781,26 @@ def run_phase(
         client_peak_mb=answer["peak_mb"],
         dashboard_ms=[r[1] for r in readings],
         dashboard_statuses=Counter(r[2] for r in readings),
-        tenths=tenths(results, start),
+        tenths=tenths(results, start, meter),
     )
 
 
-def tenths(results: list[Any], start: float) -> list[float]:
-    """Declarations created per second in each tenth of the requests, by when they ended:
-    whether the rate holds as the tables grow."""
+def tenths(results: list[Any], start: float, meter: Meter) -> list[tuple[float, float, float]]:
+    """For each tenth of the requests, by when they ended: declarations created per second
+    and the CPU seconds of the server and of the database a declaration — whether the rate
+    and the cost hold as the tables grow."""
     ended = sorted((r[1], r[3]) for r in results)
-    rates = []
+    found = []
     since = start
     for part in range(10):
         chunk = ended[len(ended) * part // 10 : len(ended) * (part + 1) // 10]
-        if chunk:
-            rates.append(sum(n for _t, n in chunk) / max(1e-9, chunk[-1][0] - since))
+        created = sum(n for _t, n in chunk)
+        if chunk and created:
+            cpu = meter.spent(since, chunk[-1][0])
+            rate = created / max(1e-9, chunk[-1][0] - since)
+            found.append((rate, cpu["server"] / created, cpu["db"] / created))
             since = chunk[-1][0]
-    return rates
+    return found
 
 
 def workers_cpu(server: Server) -> float:
@@ -1028,9 +1032,14 @@ def print_phase(phase: Phase) -> None:
         f"requests, {phase.seconds:.1f} s = {phase.rate:,.0f} declarations/s"
     )
     print(f"  latency per request  {spread(lat)}")
-    if phase.requests >= 100:
-        steps = " ".join(f"{rate:,.0f}" for rate in phase.tenths)
-        print(f"  by tenth of the load {steps} declarations/s")
+    if phase.seconds >= 50:  # tenths of 5 s or more: the CPU sampled twice a second
+        rates = " ".join(f"{rate:,.0f}" for rate, _server, _db in phase.tenths)
+        servers = " ".join(f"{server * 1e6:,.0f}" for _rate, server, _db in phase.tenths)
+        print(f"  by tenth of the load {rates} declarations/s")
+        print(f"                       {servers} µs server CPU a declaration")
+        if phase.cpu["db"]:
+            dbs = " ".join(f"{db * 1e6:,.0f}" for _rate, _server, db in phase.tenths)
+            print(f"                       {dbs} µs database CPU a declaration")
     db = f" + database {phase.cpu['db'] / per * 1e6:.0f} µs" if phase.cpu["db"] else ""
     # The dashboard's reads are served by the same workers: their CPU (at its idle cost a
     # read) is left out of the declarations'.
