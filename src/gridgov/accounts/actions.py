@@ -25,6 +25,7 @@ from gridgov.accounts.models import ApiToken, Department, GridAssignment, RoleAs
 from gridgov.accounts.roles import DEPARTMENT_ROLES, ROLE_CODE_LENGTHS, Role
 from gridgov.audit.actions import diff, record
 from gridgov.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from gridgov.core.text import has_control_characters
 from gridgov.territory import codes
 from gridgov.territory.models import Region
 
@@ -699,6 +700,8 @@ def create_token(
     name = (name or "").strip()
     if not name or len(name) > 60:
         raise _invalid("name", _("Give the token a name of at most 60 characters."))
+    if has_control_characters(name):
+        raise _invalid("name", _("The name contains control characters."))
     days = _setting("GRIDGOV_API_TOKEN_DAYS", 90) if days is None else days
     if not 1 <= int(days) <= 3650:
         raise _invalid("days", _("A token lasts between 1 and 3650 days."))

@@ -114,6 +114,17 @@ def test_token_lifetime_is_bounded(client, worker, days):
     assert not ApiToken.objects.exists()
 
 
+@pytest.mark.parametrize("name", ["\x00", "cli\x1b[31m", "a\x7fb"])
+def test_token_name_with_control_characters_is_refused(client, worker, name):
+    # PostgreSQL refuses NUL in text outright: a clear 422, not a server error.
+    client.force_login(worker)
+    response = client.post(
+        "/api/v1/tokens", json.dumps({"name": name}), content_type="application/json"
+    )
+    assert response.status_code == 422 and "name" in response.json()["details"]["fields"]
+    assert not ApiToken.objects.exists()
+
+
 def test_token_page_shows_secret_once(client, worker):
     client.force_login(worker)
     response = client.post("/accounts/tokens/", {"name": "phone", "days": 30})
