@@ -1159,8 +1159,11 @@ def measure(
             percentile(under, 0.99) < TARGET_DASHBOARD_MS,
         ),
     ]
+    # A smoke run's batches are a seventh of the real ones (40 residents a grid): its
+    # figures say that everything works, not how fast.
+    aside = " (smoke run: the targets are for the full load)" if args.quick else ""
     for label, met in targets:
-        print(f"target               {label}: {'met' if met else 'NOT met'}")
+        print(f"target               {label}: {'met' if met else 'NOT met'}{aside}")
     return 0 if all(ok for _label, ok, _detail in checks) else 1
 
 
