@@ -26,6 +26,7 @@ from gridgov.accounts.roles import DEPARTMENT_ROLES, ROLE_CODE_LENGTHS, Role
 from gridgov.audit.actions import diff, record
 from gridgov.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from gridgov.core.text import has_control_characters
+from gridgov.core.versions import check_version
 from gridgov.territory import codes
 from gridgov.territory.models import Region
 
@@ -235,14 +236,11 @@ def _lock_target(actor: Any, user_id: Any) -> User:
 
 
 def _check_version(obj: User | Department, version: int | None) -> None:
-    if version is not None and int(version) != obj.version:
-        raise Conflict(
-            _(
-                "Someone else changed this record after you opened it. "
-                "Reload the page and make your change again."
-            ),
-            details={"version": obj.version},
-        )
+    message = _(
+        "Someone else changed this record after you opened it. "
+        "Reload the page and make your change again."
+    )
+    check_version(obj, version, message)
 
 
 def _clean(model: type[models.Model], **values: Any) -> dict[str, Any]:

@@ -31,6 +31,19 @@ ERRORS: dict[int, type[Schema]] = {
 }
 
 
+class VersionIn(Schema):
+    """A change made from what the client read: refused with 409 if someone changed the
+    record since (optimistic locking; the answer carries the current version)."""
+
+    version: int | None = Field(
+        None,
+        ge=1,
+        description="The record's version as you read it; 409 if it has changed since. "
+        "A case's moves and the catalogue's changes require it; elsewhere, without it, "
+        "the change applies to whatever is current",
+    )
+
+
 class PageOut(Schema, Generic[T]):
     items: list[T]
     count: int

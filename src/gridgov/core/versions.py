@@ -10,17 +10,36 @@ from django.utils.translation import gettext as _
 from gridgov.core.errors import Conflict, InvalidInput
 
 
-def check_version(row: Any, expected_version: Any, message: Any = None) -> None:
-    """Conflict (with ``message``, else the default) when ``row.version`` is no longer the
-    version the caller read. ``None`` — the caller read none — is not checked; anything
-    but a whole number is InvalidInput naming ``expected_version``."""
-    if expected_version is None:
-        return
+def whole_version(value: Any, field: str = "version") -> int:
+    """The version a caller sent as a whole number; InvalidInput naming ``field`` otherwise
+    (1.5, "x" and None are refused; 2.0 and "2" are 2)."""
+    if value is None or value == "":
+        raise InvalidInput(_("The version you read is required."), fields={field: _("required")})
     try:
-        expected = int(expected_version)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or (isinstance(value, float) and value != number):
         reason = _("not a whole number")
-        message_ = _("The version must be a whole number.")
-        raise InvalidInput(message_, fields={"expected_version": reason}) from None
-    if expected != row.version:
-        raise Conflict(message)
+        message = _("The version must be a whole number.")
+        raise InvalidInput(message, fields={field: reason}) from None
+    return number
+
+
+def check_version(
+    row: Any,
+    expected_version: Any,
+    message: Any = None,
+    *,
+    required: bool = False,
+    field: str = "version",
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Conflict (with ``message``, else the default) when ``row.version`` is no longer the
+    version the caller read; the answer carries the current version so a client can reload.
+    ``None`` — the caller read none — is not checked unless ``required``; anything but a
+    whole number is InvalidInput naming ``field``."""
+    if expected_version is None and not required:
+        return
+    if whole_version(expected_version, field) != row.version:
+        raise Conflict(message, details={"version": row.version, **(details or {})})

@@ -33,6 +33,7 @@ from gridgov.cases import calendar
 from gridgov.cases.models import CalendarDay, WorkSchedule
 from gridgov.cases.queries import calendar as queries
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
+from gridgov.core.versions import whole_version
 
 HOURS_FIELDS = ("morning_start", "morning_end", "afternoon_start", "afternoon_end")
 DAY_FIELDS = ("is_workday", "name", "note")
@@ -87,10 +88,7 @@ def _field_label(field: str) -> str:
 def _check_version(row: Any, version: Any) -> None:
     if version is None:
         return
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise _fail("version", _("not a whole number")) from None
+    expected = whole_version(version)
     if row is None and expected:
         raise Conflict(_("Someone else removed this day after you opened it."))
     if row is not None and expected != row.version:

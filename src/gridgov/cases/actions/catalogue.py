@@ -38,6 +38,7 @@ from gridgov.cases import seed
 from gridgov.cases.models import CaseClass, CaseKind, Responsibility, TimeUnit
 from gridgov.cases.queries import catalogue as queries
 from gridgov.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from gridgov.core.versions import check_version
 from gridgov.registry import readers
 from gridgov.registry.importers import POLICIES, ImportOptions, ImportReport, RowError
 from gridgov.territory.models import Region
@@ -86,15 +87,8 @@ def _fail(fields: Mapping[str, Any]) -> InvalidInput:
 
 
 def _check_version(row: Any, version: Any) -> None:
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        raise _fail({"version": _("not a whole number")}) from None
-    if expected != row.version:
-        raise Conflict(
-            _("Someone else changed this after you opened it. Reload it and try again."),
-            details={"version": row.version},
-        )
+    message = _("Someone else changed this after you opened it. Reload it and try again.")
+    check_version(row, version, message, required=True)
 
 
 def _locked(model: Any, pk: Any) -> Any:

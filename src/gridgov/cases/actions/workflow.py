@@ -66,6 +66,7 @@ from gridgov.cases.queries import workflow as queries
 from gridgov.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gridgov.core.system import SystemActor
 from gridgov.core.text import has_control_characters
+from gridgov.core.versions import check_version
 from gridgov.inbox import actions as inbox
 from gridgov.inbox.models import MessageKind
 from gridgov.registry import identity
@@ -147,12 +148,9 @@ def _whole(value: Any, field: str) -> int:
 
 
 def _check_version(case: Case, version: Any) -> None:
-    if _whole(version, "version") != case.version:
-        raise Conflict(
-            _("Someone else changed case %(number)s; reload it and try again.")
-            % {"number": case.number},
-            details={"version": case.version, "stage": case.stage},
-        )
+    message = _("Someone else changed case %(number)s; reload it and try again.")
+    details = {"stage": case.stage}
+    check_version(case, version, message % {"number": case.number}, details=details, required=True)
 
 
 def _class(value: Any) -> CaseClass:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from gridgov.api.schemas import ERRORS, PageOut, paged
+from gridgov.api.schemas import ERRORS, PageOut, VersionIn, paged
 from gridgov.cases.actions import catalogue as actions
 from gridgov.cases.models import CaseClass, Responsibility
 from gridgov.cases.queries import catalogue as queries
@@ -94,10 +94,6 @@ class ClassPatchIn(Schema):
     limit_unit: str | None = None
     default_department_id: int | None = None
     attributes: list[dict[str, Any]] | None = None
-
-
-class ClassVersionIn(Schema):
-    version: int
 
 
 def _department(department: Any) -> dict[str, Any] | None:
@@ -226,7 +222,7 @@ def update_class(request: HttpRequest, class_id: int, payload: ClassPatchIn) -> 
     summary="No new reports of this class (a major: of all its minors)",
     url_name="cases_class_deactivate",
 )
-def deactivate_class(request: HttpRequest, class_id: int, payload: ClassVersionIn) -> Any:
+def deactivate_class(request: HttpRequest, class_id: int, payload: VersionIn) -> Any:
     actions.deactivate_class(class_id, actor=request.user, version=payload.version)
     return class_payload(queries.get_class_for(request.user, class_id))
 
@@ -237,7 +233,7 @@ def deactivate_class(request: HttpRequest, class_id: int, payload: ClassVersionI
     summary="Accept reports of this class again",
     url_name="cases_class_reactivate",
 )
-def reactivate_class(request: HttpRequest, class_id: int, payload: ClassVersionIn) -> Any:
+def reactivate_class(request: HttpRequest, class_id: int, payload: VersionIn) -> Any:
     actions.reactivate_class(class_id, actor=request.user, version=payload.version)
     return class_payload(queries.get_class_for(request.user, class_id))
 

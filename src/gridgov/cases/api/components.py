@@ -15,7 +15,7 @@ from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from gridgov.accounts import scope
 from gridgov.api.imports import add_import_endpoints
-from gridgov.api.schemas import ERRORS, PageOut, paged
+from gridgov.api.schemas import ERRORS, PageOut, VersionIn, paged
 from gridgov.cases.actions import components as actions
 from gridgov.cases.exports import components as exports
 from gridgov.cases.importers import components as importers
@@ -127,10 +127,6 @@ class StateIn(Schema):
 
 class RetireIn(Schema):
     reason: str = Field(..., max_length=200)
-    version: int | None = None
-
-
-class ComponentVersionIn(Schema):
     version: int | None = None
 
 
@@ -393,7 +389,7 @@ def retire(request: HttpRequest, key: str, payload: RetireIn) -> Any:
     summary="Put a retired component back into the inventory",
     url_name="cases_component_restore",
 )
-def restore(request: HttpRequest, key: str, payload: ComponentVersionIn) -> Any:
+def restore(request: HttpRequest, key: str, payload: VersionIn) -> Any:
     pk = _key(request, key)
     actions.restore_component(pk, actor=request.user, expected_version=payload.version)
     return _detail(request, pk)

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ValidationError
 
-from gridgov.api.schemas import ERRORS, PAGE, PAGE_SIZE, attributes, list_endpoint, paged
+from gridgov.api.schemas import ERRORS, PAGE, PAGE_SIZE, VersionIn, attributes, list_endpoint, paged
 from gridgov.cases import attachments
 from gridgov.cases.actions import workflow as actions
 from gridgov.cases.models import (
@@ -55,7 +55,6 @@ SourceName = Literal[tuple(Source.values)]  # type: ignore[valid-type]
 StageName = Literal[tuple(Stage.values)]  # type: ignore[valid-type]
 UnitName = Literal[tuple(TimeUnit.values)]  # type: ignore[valid-type]
 RatingName = Literal[tuple(Rating.values)]  # type: ignore[valid-type]
-VERSION = Field(..., ge=1, description="The case's version as you read it")
 NOTE = Field("", max_length=500)
 REASON = Field(..., min_length=1, max_length=500)
 
@@ -225,15 +224,11 @@ class ReportIn(Schema):
     reporter_phone: str = Field("", max_length=30)
 
 
-class CaseVersionIn(Schema):
-    version: int = VERSION
-
-
-class NoteIn(CaseVersionIn):
+class NoteIn(VersionIn):
     note: str = NOTE
 
 
-class ReasonIn(CaseVersionIn):
+class ReasonIn(VersionIn):
     reason: str = REASON
 
 
@@ -249,7 +244,7 @@ class FileIn(NoteIn):
     case_class: int | None = Field(None, ge=1, le=MAX_PK, description="Default: the report's")
 
 
-class MergeIn(CaseVersionIn):
+class MergeIn(VersionIn):
     into_id: int = Field(..., ge=1, le=MAX_PK, description="The open case it duplicates")
 
 
@@ -257,11 +252,11 @@ class DispatchIn(NoteIn):
     department: int | None = Field(None, ge=1, le=MAX_PK, description="Default: suggested")
 
 
-class DisposeIn(CaseVersionIn):
+class DisposeIn(VersionIn):
     result: str = Field(..., min_length=1, max_length=2000)
 
 
-class PostponeIn(CaseVersionIn):
+class PostponeIn(VersionIn):
     amount: int = Field(..., ge=1, le=1000)
     unit: UnitName  # type: ignore[valid-type]
     reason: str = REASON
@@ -715,7 +710,7 @@ for _path, _schema, _call, _summary in (
     ("cancel", ReasonIn, actions.cancel_case, "Supervision centre: cancel an invalid report"),
     ("merge", MergeIn, actions.merge_case, "Supervision centre: merge into an open duplicate"),
     ("dispatch", DispatchIn, actions.dispatch_case, "Command centre: dispatch to a department"),
-    ("accept", CaseVersionIn, actions.accept_case, "Department: take the case on"),
+    ("accept", VersionIn, actions.accept_case, "Department: take the case on"),
     ("return", ReasonIn, actions.return_case, "Department: return it as wrongly sent"),
     (
         "dispose",

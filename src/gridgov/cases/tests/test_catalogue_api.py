@@ -113,6 +113,23 @@ def test_patching_a_class(cat: Catalogue) -> None:
     assert deactivated.json()["is_active"] is False
 
 
+def test_switching_a_class_needs_the_version_read(cat: Catalogue) -> None:
+    """The shared VersionIn leaves the version optional in the schema; the catalogue's
+    actions require it, so a missing or unusable one is a 422 naming it, and a stale one
+    a 409 carrying the current version — each changing nothing."""
+    cover = minor("C0102")
+    path = f"/classes/{cover.pk}/deactivate"
+    before = state()
+    missing = call(cat.city_admin, "post", path, {})
+    assert missing.status_code == 422
+    assert missing.json()["details"]["fields"] == {"version": "required"}
+    assert call(cat.city_admin, "post", path, {"version": 0}).status_code == 422
+    stale = call(cat.city_admin, "post", path, {"version": 7})
+    assert stale.status_code == 409 and stale.json()["details"]["version"] == 1
+    assert state() == before
+    assert call(cat.city_admin, "post", path, {"version": 1}).json()["is_active"] is False
+
+
 def test_creating_a_class(cat: Catalogue) -> None:
     body = {"kind": "event", "code": "0610", "name": "高空抛物", "limit_value": 1}
     answer = call(cat.city_admin, "post", "/classes", body)

@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from gridgov.core import checks
-from gridgov.core.errors import Conflict, InvalidInput, NotFound
+from gridgov.core.errors import InvalidInput, NotFound
 from gridgov.epidemic.models import EpidemicSettings, HealthDeclaration, RiskArea
 
 LABELLED_MODELS = (HealthDeclaration, RiskArea, EpidemicSettings)
@@ -44,18 +44,6 @@ def clean_decimal(
         errors[field] = _("between %(low)s and %(high)s") % {"low": low, "high": high}
         return None
     return number.quantize(Decimal("0.1"))
-
-
-def check_version(row: Any, expected_version: Any) -> None:
-    """Conflict when the row changed since the user loaded it (None: no check)."""
-    if expected_version is None:
-        return
-    try:
-        expected = int(expected_version)
-    except (TypeError, ValueError):
-        raise fail({"version": _("not a whole number")}) from None
-    if expected != row.version:
-        raise Conflict()
 
 
 def locked(model: Any, pk: Any) -> Any:

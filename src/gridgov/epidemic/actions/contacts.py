@@ -53,10 +53,10 @@ from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
 from gridgov.core import checks
 from gridgov.core.errors import InvalidInput, NotFound
+from gridgov.core.versions import check_version
 from gridgov.epidemic import rollups, rules
 from gridgov.epidemic.actions.common import (
     LABELLED_MODELS,
-    check_version,
     clean_date,
     clean_text,
     locked,

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
 from gridgov.core.errors import PermissionDenied
+from gridgov.core.versions import check_version
 from gridgov.epidemic import codes
-from gridgov.epidemic.actions.common import check_version, clean_text, fail, locked
+from gridgov.epidemic.actions.common import clean_text, fail, locked
 from gridgov.epidemic.capabilities import MANAGE
 from gridgov.epidemic.models import CodeReason, Colour, EpidemicSettings
 from gridgov.registry.models import Person

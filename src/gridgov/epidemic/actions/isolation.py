@@ -48,9 +48,9 @@ from gridgov.accounts import scope
 from gridgov.accounts.models import GridAssignment
 from gridgov.audit.actions import record
 from gridgov.core.errors import Conflict, InvalidInput, PermissionDenied
+from gridgov.core.versions import check_version
 from gridgov.epidemic import alerts, bulk, rollups, rules
 from gridgov.epidemic.actions.common import (
-    check_version,
     clean_date,
     clean_decimal,
     clean_text,

@@ -35,8 +35,9 @@ from django.utils.translation import gettext_lazy
 from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
 from gridgov.core.errors import Conflict, InvalidInput, NotFound
+from gridgov.core.versions import check_version
 from gridgov.epidemic import rollups
-from gridgov.epidemic.actions.common import check_version, clean_text, fail, locked
+from gridgov.epidemic.actions.common import clean_text, fail, locked
 from gridgov.epidemic.capabilities import NOTIFY
 from gridgov.epidemic.models import (
     Audience,

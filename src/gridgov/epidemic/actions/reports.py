@@ -40,9 +40,10 @@ from gridgov.accounts.models import RoleAssignment, User
 from gridgov.accounts.roles import Role
 from gridgov.audit.actions import record
 from gridgov.core.errors import Conflict, NotFound
+from gridgov.core.versions import check_version
 from gridgov.epidemic import bulk, rollups, rules
 from gridgov.epidemic import figures as names
-from gridgov.epidemic.actions.common import check_version, clean_date, clean_text, fail
+from gridgov.epidemic.actions.common import clean_date, clean_text, fail
 from gridgov.epidemic.capabilities import MANAGE, REPORT
 from gridgov.epidemic.models import GridDailyReport, ReportStatus
 from gridgov.epidemic.queries import reports as queries

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
+from gridgov.core.versions import check_version
 from gridgov.epidemic import places, rules
-from gridgov.epidemic.actions.common import check_version, clean_date, clean_text, fail, locked
+from gridgov.epidemic.actions.common import clean_date, clean_text, fail, locked
 from gridgov.epidemic.capabilities import MANAGE
 from gridgov.epidemic.models import RiskArea, RiskLevel
 

@@ -49,9 +49,9 @@ from gridgov.audit.actions import diff, record
 from gridgov.core import crypto
 from gridgov.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gridgov.core.text import has_control_characters
+from gridgov.core.versions import check_version
 from gridgov.epidemic import bulk, rollups, rules
 from gridgov.epidemic.actions.common import (
-    check_version,
     clean_date,
     clean_decimal,
     clean_text,

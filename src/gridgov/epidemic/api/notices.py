@@ -12,7 +12,15 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Path, Query, Router, Schema, Status
 
-from gridgov.api.schemas import ERRORS, PAGE, PAGE_SIZE, list_endpoint, page_payload, paged
+from gridgov.api.schemas import (
+    ERRORS,
+    PAGE,
+    PAGE_SIZE,
+    VersionIn,
+    list_endpoint,
+    page_payload,
+    paged,
+)
 from gridgov.core.errors import PermissionDenied
 from gridgov.core.paging import paginate
 from gridgov.epidemic.actions import notices as actions
@@ -69,10 +77,6 @@ class NoticePatch(Schema):
     body: str | None = Field(None, max_length=actions.BODY_LENGTH)
     audience: AudienceName | None = None
     targets: list[TargetIn] | None = Field(None, max_length=queries.MAX_TARGETS)
-    version: int | None = Field(None, description="The version read; 409 if it changed")
-
-
-class NoticeVersionIn(Schema):
     version: int | None = Field(None, description="The version read; 409 if it changed")
 
 
@@ -436,7 +440,7 @@ def change(request: HttpRequest, payload: NoticePatch, notice_id: int = ID) -> A
     summary="Send a draft to everyone its targets reach",
     url_name="epidemic_notice_send",
 )
-def send(request: HttpRequest, payload: NoticeVersionIn, notice_id: int = ID) -> Any:
+def send(request: HttpRequest, payload: VersionIn, notice_id: int = ID) -> Any:
     queries.get_managed_notice_for(request.user, notice_id)
     notice = actions.send_notice(notice_id, actor=request.user, expected_version=payload.version)
     return _one(request, notice)
@@ -448,7 +452,7 @@ def send(request: HttpRequest, payload: NoticeVersionIn, notice_id: int = ID) ->
     summary="Withdraw a sent notice",
     url_name="epidemic_notice_withdraw",
 )
-def withdraw(request: HttpRequest, payload: NoticeVersionIn, notice_id: int = ID) -> Any:
+def withdraw(request: HttpRequest, payload: VersionIn, notice_id: int = ID) -> Any:
     queries.get_managed_notice_for(request.user, notice_id)
     notice = actions.withdraw_notice(
         notice_id, actor=request.user, expected_version=payload.version

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import Field, File, Form, Path, Query, Router, Schema, Status, UploadedFile
 
-from gridgov.api.schemas import ERRORS, PAGE, PAGE_SIZE, attributes, list_endpoint, paged
+from gridgov.api.schemas import ERRORS, PAGE, PAGE_SIZE, VersionIn, attributes, list_endpoint, paged
 from gridgov.epidemic import rules
 from gridgov.epidemic.actions import screening as actions
 from gridgov.epidemic.queries import screening as queries
@@ -102,10 +102,6 @@ class CampaignPatch(Schema):
     care_kind: str | None = None
     starts_on: dt.date | None = None
     due_on: dt.date | None = None
-    version: int | None = VERSION
-
-
-class CampaignVersionIn(Schema):
     version: int | None = VERSION
 
 
@@ -309,7 +305,7 @@ def _move(name: str, summary: str, action: Any) -> None:
         url_name=f"screening_campaign_{name}",
         operation_id=f"screening_campaign_{name}",
     )
-    def move(request: HttpRequest, payload: CampaignVersionIn, campaign_id: int = ID) -> Any:
+    def move(request: HttpRequest, payload: VersionIn, campaign_id: int = ID) -> Any:
         campaign = action(campaign_id, actor=request.user, expected_version=payload.version)
         return _campaign_answer(request, campaign)
 
