@@ -45,6 +45,37 @@ from gridgov.registry.tests.web_fixtures import Register, client_for
 
 SPOUSE_ID = make_id_number("411302", dt.date(1982, 8, 9), 246)  # a woman
 
+# Who every scope matrix asks, in this order: nobody; users without the epidemic in the
+# area (a citizen, the supervision centre, a leader who reads figures only); epidemic roles
+# elsewhere (the neighbouring grid's worker, the sibling community's staff, another
+# county's command centre); the grid's own chain from its worker up to the city.
+SCOPE_USERS = (
+    "anonymous",
+    "citizen",
+    "supervision",
+    "leader",
+    "neighbour",
+    "sibling",
+    "other_county",
+    "worker",
+    "community",
+    "township",
+    "county",
+    "command",
+)
+
+
+def expecter(users: tuple[str, ...] = SCOPE_USERS) -> Callable[..., dict[str, int]]:
+    """``expect(default, **answers)``: the status per user of ``users``, ``default`` for
+    everyone not named."""
+
+    def expect(default: int, **answers: int) -> dict[str, int]:
+        unknown = set(answers) - set(users)
+        assert not unknown, f"not asked: {sorted(unknown)}"
+        return {user: answers.get(user, default) for user in users}
+
+    return expect
+
 
 @dataclass
 class Epi:
@@ -56,6 +87,25 @@ class Epi:
 
     def client(self, user: User | None) -> Client:
         return client_for(user)
+
+    def users(self, names: tuple[str, ...] = SCOPE_USERS) -> dict[str, User | None]:
+        """The users of a scope matrix by name (``None``: anonymous)."""
+        r = self.r
+        every = {
+            "anonymous": None,
+            "citizen": r.citizen,
+            "supervision": r.supervision,
+            "leader": r.leader,
+            "neighbour": r.neighbour,
+            "sibling": r.sibling,
+            "other_county": self.other_county,
+            "worker": r.worker,
+            "community": r.community,
+            "township": r.township,
+            "county": self.county,
+            "command": self.command,
+        }
+        return {name: every[name] for name in names}
 
 
 @pytest.fixture

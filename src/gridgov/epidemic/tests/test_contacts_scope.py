@@ -21,33 +21,20 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from gridgov.epidemic import rules
 from gridgov.epidemic.actions import contacts as actions
 from gridgov.epidemic.models import InfectionCase
-from gridgov.epidemic.tests.fixtures import SPOUSE_ID, Epi, epidemic_state
+from gridgov.epidemic.tests.fixtures import SCOPE_USERS, SPOUSE_ID, Epi, epidemic_state, expecter
 from gridgov.registry import actions as registry_actions
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID
 from gridgov.registry.tests.web_fixtures import ID_NUMBER, client_for
 
 pytestmark = pytest.mark.django_db
 
-USERS = (
-    "anonymous",
-    "citizen",
-    "supervision",
-    "leader",
-    "neighbour",
-    "sibling",
-    "other_county",
-    "worker",
-    "community",
-    "county",
-    "command",
-)
+USERS = tuple(u for u in SCOPE_USERS if u != "township")
 SUCCESS = (200, 201, 204, 302)
 LOGIN = 302
 _names = itertools.count(1)
 
 
-def expect(default: int, **answers: int) -> dict[str, int]:
-    return {user: answers.get(user, default) for user in USERS}
+expect = expecter(USERS)
 
 
 def seeing(ok: int, anonymous: int, **others: int) -> dict[str, int]:
@@ -70,19 +57,7 @@ def world(epi: Epi) -> dict[str, Any]:
     return {
         "epi": epi,
         "case": case,
-        "users": {
-            "anonymous": None,
-            "citizen": epi.r.citizen,
-            "supervision": epi.r.supervision,
-            "leader": epi.r.leader,
-            "neighbour": epi.r.neighbour,
-            "sibling": epi.r.sibling,
-            "other_county": epi.other_county,
-            "worker": epi.r.worker,
-            "community": epi.r.community,
-            "county": epi.county,
-            "command": epi.command,
-        },
+        "users": epi.users(USERS),
     }
 
 

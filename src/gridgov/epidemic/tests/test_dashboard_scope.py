@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
+from gridgov.epidemic.tests.fixtures import SCOPE_USERS, Epi, epidemic_state, expecter
 from gridgov.epidemic.tests.reports_fixtures import _fresh_trend
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID
 from gridgov.registry.tests.web_fixtures import client_for
@@ -17,42 +17,15 @@ __all__ = ["_fresh_trend"]
 
 pytestmark = pytest.mark.django_db
 
-USERS = (
-    "anonymous",
-    "citizen",
-    "supervision",
-    "leader",
-    "neighbour",
-    "sibling",
-    "other_county",
-    "worker",
-    "community",
-    "township",
-    "county",
-    "command",
-)
+USERS = SCOPE_USERS
 
 
-def expect(default: int, **answers: int) -> dict[str, int]:
-    return {user: answers.get(user, default) for user in USERS}
+expect = expecter(USERS)
 
 
 @pytest.fixture
 def users(epi: Epi) -> dict[str, Any]:
-    return {
-        "anonymous": None,
-        "citizen": epi.r.citizen,
-        "supervision": epi.r.supervision,
-        "leader": epi.r.leader,
-        "neighbour": epi.r.neighbour,
-        "sibling": epi.r.sibling,
-        "other_county": epi.other_county,
-        "worker": epi.r.worker,
-        "community": epi.r.community,
-        "township": epi.r.township,
-        "county": epi.county,
-        "command": epi.command,
-    }
+    return epi.users(USERS)
 
 
 RIGHT = {k: 200 for k in ("leader", "worker", "community", "township", "county", "command")}

@@ -25,26 +25,13 @@ from gridgov.core.system import SYSTEM
 from gridgov.epidemic import rules
 from gridgov.epidemic.actions import isolation as actions
 from gridgov.epidemic.models import IsolationEpisode, IsolationStatus
-from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
+from gridgov.epidemic.tests.fixtures import SCOPE_USERS, Epi, epidemic_state, expecter
 from gridgov.registry.tests.core_fixtures import GRID
 from gridgov.registry.tests.web_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 
-USERS = (
-    "anonymous",
-    "citizen",
-    "supervision",
-    "leader",
-    "neighbour",
-    "sibling",
-    "other_county",
-    "worker",
-    "community",
-    "township",
-    "county",
-    "command",
-)
+USERS = SCOPE_USERS
 LOGIN = 302
 OK = (200, 201, 302)
 VIEWERS = ("worker", "community", "township", "county", "command")  # epidemic.view over GRID
@@ -53,8 +40,7 @@ OUTSIDERS = ("neighbour", "sibling", "other_county")  # epidemic roles elsewhere
 UNRELATED = ("citizen", "supervision", "leader")  # no epidemic.view anywhere
 
 
-def expect(default: int, **answers: int) -> dict[str, int]:
-    return {user: answers.get(user, default) for user in USERS}
+expect = expecter(USERS)
 
 
 def each(users: tuple[str, ...], status: int) -> dict[str, int]:
@@ -86,20 +72,7 @@ class World:
 
 @pytest.fixture
 def world(epi: Epi) -> World:
-    users = {
-        "anonymous": None,
-        "citizen": epi.r.citizen,
-        "supervision": epi.r.supervision,
-        "leader": epi.r.leader,
-        "neighbour": epi.r.neighbour,
-        "sibling": epi.r.sibling,
-        "other_county": epi.other_county,
-        "worker": epi.r.worker,
-        "community": epi.r.community,
-        "township": epi.r.township,
-        "county": epi.county,
-        "command": epi.command,
-    }
+    users = epi.users(USERS)
     found = World(epi, users)
     fresh(found)
     return found

@@ -21,27 +21,14 @@ import pytest
 from gridgov.epidemic.actions import notices as actions
 from gridgov.epidemic.models import Notice, NoticeDelivery
 from gridgov.epidemic.queries import notices as queries
-from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
+from gridgov.epidemic.tests.fixtures import SCOPE_USERS, Epi, epidemic_state, expecter
 from gridgov.registry.tests.core_fixtures import COMMUNITY
 from gridgov.registry.tests.web_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 
 TOWNSHIP = "411302001"
-USERS = (
-    "anonymous",
-    "citizen",
-    "supervision",
-    "leader",
-    "neighbour",
-    "sibling",
-    "other_county",
-    "worker",
-    "community",
-    "township",
-    "county",
-    "command",
-)
+USERS = SCOPE_USERS
 LOGIN = 302
 NO_EPIDEMIC = {"citizen": 403, "supervision": 403}
 # Those who see the sent notice: its area's readers (the leader reads figures only).
@@ -53,9 +40,7 @@ FIELD = {"worker": 200, "community": 200}
 SEE_ONLY = {"leader": 403, "worker": 403, "community": 403}
 
 
-def expect(default: int, **answers: int) -> dict[str, int]:
-    """The status per user: ``default`` for everyone not named."""
-    return {user: answers.get(user, default) for user in USERS}
+expect = expecter(USERS)
 
 
 def with_status(answers: dict[str, int], status: int) -> dict[str, int]:
@@ -66,20 +51,7 @@ class World:
     def __init__(self, epi: Epi) -> None:
         self.epi = epi
         r = epi.r
-        self.users = {
-            "anonymous": None,
-            "citizen": r.citizen,
-            "supervision": r.supervision,
-            "leader": r.leader,
-            "neighbour": r.neighbour,
-            "sibling": r.sibling,
-            "other_county": epi.other_county,
-            "worker": r.worker,
-            "community": r.community,
-            "township": r.township,
-            "county": epi.county,
-            "command": epi.command,
-        }
+        self.users = epi.users(USERS)
         self.sent = self.fresh_sent()
         self.draft = self.fresh_draft()
         self.token = queries.link_token(self.delivery(self.sent, r.person.pk))

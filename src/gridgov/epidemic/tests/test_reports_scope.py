@@ -18,7 +18,7 @@ import pytest
 from gridgov.epidemic import rules
 from gridgov.epidemic.actions import reports as actions
 from gridgov.epidemic.models import GridDailyReport
-from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
+from gridgov.epidemic.tests.fixtures import SCOPE_USERS, Epi, epidemic_state, expecter
 from gridgov.epidemic.tests.reports_fixtures import _fresh_trend, at, clock
 from gridgov.registry.tests.core_fixtures import COMMUNITY, GRID
 from gridgov.registry.tests.web_fixtures import client_for
@@ -27,44 +27,17 @@ __all__ = ["_fresh_trend", "clock"]
 
 pytestmark = pytest.mark.django_db
 
-USERS = (
-    "anonymous",
-    "citizen",
-    "supervision",
-    "leader",
-    "neighbour",
-    "sibling",
-    "other_county",
-    "worker",
-    "community",
-    "township",
-    "county",
-    "command",
-)
+USERS = SCOPE_USERS
 LOGIN = 302
 
 
-def expect(default: int, **answers: int) -> dict[str, int]:
-    return {user: answers.get(user, default) for user in USERS}
+expect = expecter(USERS)
 
 
 @pytest.fixture
 def world(epi: Epi, clock: Any) -> dict[str, Any]:
     clock(at(rules.today(), 9, 0))  # before the deadline: confirmations are on time
-    return {
-        "anonymous": None,
-        "citizen": epi.r.citizen,
-        "supervision": epi.r.supervision,
-        "leader": epi.r.leader,
-        "neighbour": epi.r.neighbour,
-        "sibling": epi.r.sibling,
-        "other_county": epi.other_county,
-        "worker": epi.r.worker,
-        "community": epi.r.community,
-        "township": epi.r.township,
-        "county": epi.county,
-        "command": epi.command,
-    }
+    return epi.users(USERS)
 
 
 # Figures of the community: staff over it and the leader; the others of the area 403,

@@ -24,25 +24,14 @@ from django.test import Client
 from gridgov.epidemic import rules
 from gridgov.epidemic.actions import declarations as declaration_actions
 from gridgov.epidemic.actions import risk as risk_actions
-from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
+from gridgov.epidemic.tests.fixtures import SCOPE_USERS, Epi, epidemic_state, expecter
 from gridgov.registry.tests.core_fixtures import GRID
 from gridgov.registry.tests.web_fixtures import client_for
 
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date.today().isoformat()
-USERS = (
-    "anonymous",
-    "citizen",
-    "supervision",
-    "leader",
-    "neighbour",
-    "sibling",
-    "other_county",
-    "worker",
-    "county",
-    "command",
-)
+USERS = tuple(u for u in SCOPE_USERS if u not in ("community", "township"))
 
 
 @pytest.fixture
@@ -57,24 +46,11 @@ def world(epi: Epi) -> dict[str, Any]:
         "epi": epi,
         "p": epi.r.person.pk,
         "a": area.pk,
-        "users": {
-            "anonymous": None,
-            "citizen": epi.r.citizen,
-            "supervision": epi.r.supervision,
-            "leader": epi.r.leader,
-            "neighbour": epi.r.neighbour,
-            "sibling": epi.r.sibling,
-            "other_county": epi.other_county,
-            "worker": epi.r.worker,
-            "county": epi.county,
-            "command": epi.command,
-        },
+        "users": epi.users(USERS),
     }
 
 
-def expect(default: int, **answers: int) -> dict[str, int]:
-    """The status per user: ``default`` for everyone not named."""
-    return {user: answers.get(user, default) for user in USERS}
+expect = expecter(USERS)
 
 
 LOGIN = 302  # pages send anonymous callers to the login page

@@ -22,7 +22,7 @@ from django.test import Client
 
 from gridgov.epidemic.actions import screening as actions
 from gridgov.epidemic.models import ScreeningTask
-from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
+from gridgov.epidemic.tests.fixtures import SCOPE_USERS, Epi, epidemic_state, expecter
 from gridgov.registry import actions as registry_actions
 from gridgov.registry.tests.core_fixtures import GRID, make_id_number
 from gridgov.registry.tests.web_fixtures import ID_NUMBER, client_for
@@ -30,20 +30,7 @@ from gridgov.registry.tests.web_fixtures import ID_NUMBER, client_for
 pytestmark = pytest.mark.django_db
 
 TOWNSHIP = "411302001"
-USERS = (
-    "anonymous",
-    "citizen",
-    "supervision",
-    "leader",
-    "neighbour",
-    "sibling",
-    "other_county",
-    "worker",
-    "community",
-    "township",
-    "county",
-    "command",
-)
+USERS = SCOPE_USERS
 LOGIN = 302  # pages send anonymous callers to the login page
 OK = (200, 201, 302)
 
@@ -70,25 +57,11 @@ def world(epi: Epi) -> dict[str, Any]:
             "p": r.person.pk,
             "r": record.pk,
         },
-        "users": {
-            "anonymous": None,
-            "citizen": r.citizen,
-            "supervision": r.supervision,
-            "leader": r.leader,
-            "neighbour": r.neighbour,
-            "sibling": r.sibling,
-            "other_county": epi.other_county,
-            "worker": r.worker,
-            "community": r.community,
-            "township": r.township,
-            "county": epi.county,
-            "command": epi.command,
-        },
+        "users": epi.users(USERS),
     }
 
 
-def expect(default: int, **answers: int) -> dict[str, int]:
-    return {user: answers.get(user, default) for user in USERS}
+expect = expecter(USERS)
 
 
 # Who reads the campaign (its region is above or inside their scope) and its figures.
