@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
@@ -29,7 +30,7 @@ from gridgov.core.errors import DomainError, NotFound, PermissionDenied
 from gridgov.core.paging import paginate
 from gridgov.web.downloads import file_response
 from gridgov.web.imports import ImportPages
-from gridgov.web.tabs import tabs
+from gridgov.web.tabs import Tab, TabRow, may
 
 CLASS_PAGE_SIZE = 100
 PAGE_SIZE = 30
@@ -82,7 +83,7 @@ def class_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "tree": queries.class_tree(page.items),
             "can_edit": queries.may_edit_classes(request.user),
-            "tabs": _tabs(request, "classes"),
+            "tabs": _tabs(request.user, "classes"),
         },
     )
 
@@ -103,7 +104,7 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
             "limit": queries.limit_label(cls.limit_value, cls.limit_unit),
             "can_edit": queries.may_edit_classes(request.user),
             "can_read_list": queries.may_read_responsibilities(request.user),
-            "tabs": _tabs(request, "classes"),
+            "tabs": _tabs(request.user, "classes"),
         },
     )
 
@@ -122,7 +123,7 @@ def class_create(request: HttpRequest) -> HttpResponse:
         form,
         lambda: actions.create_class(actor=request.user, **form.changes()),
         "cases/catalogue/class_form.html",
-        {"cls": None, "tabs": _tabs(request, "classes")},
+        {"cls": None, "tabs": _tabs(request.user, "classes")},
         message=lambda cls: _("Class %(name)s was created.") % {"name": cls},
         next_url=lambda cls: reverse("cases:class_detail", args=[cls.pk]),
     )
@@ -157,7 +158,7 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
             cls.pk, actor=request.user, version=form.cleaned_data["version"], **form.changes()
         ),
         "cases/catalogue/class_form.html",
-        {"cls": cls, "tabs": _tabs(request, "classes")},
+        {"cls": cls, "tabs": _tabs(request.user, "classes")},
         message=lambda _saved: _("Changes saved."),
         next_url=lambda _saved: reverse("cases:class_detail", args=[cls.pk]),
     )
@@ -245,7 +246,7 @@ def responsibility_list(request: HttpRequest) -> HttpResponse:
             "items": items,
             "can_add": scope.has_capability(request.user, queries.CATALOGUE),
             "query": request.GET.urlencode(),
-            "tabs": _tabs(request, "responsibilities"),
+            "tabs": _tabs(request.user, "responsibilities"),
         },
     )
 
@@ -266,7 +267,7 @@ def responsibility_create(request: HttpRequest) -> HttpResponse:
         form,
         lambda: actions.add_responsibility(actor=request.user, **form.changes()),
         "cases/catalogue/responsibility_form.html",
-        {"row": None, "tabs": _tabs(request, "responsibilities")},
+        {"row": None, "tabs": _tabs(request.user, "responsibilities")},
         message=lambda _row: _("The row was added to the responsibility list."),
         next_url=lambda _row: reverse("cases:responsibility_list"),
     )
@@ -301,7 +302,7 @@ def responsibility_edit(request: HttpRequest, responsibility_id: int) -> HttpRes
         {
             "row": row,
             "region_name": queries.region_names([row.region_code]).get(row.region_code, ""),
-            "tabs": _tabs(request, "responsibilities"),
+            "tabs": _tabs(request.user, "responsibilities"),
         },
         message=lambda _row: _("Changes saved."),
         next_url=lambda _row: reverse("cases:responsibility_list"),
@@ -368,14 +369,14 @@ def responsibility_import(request: HttpRequest) -> HttpResponse:
         form,
         "cases/catalogue/responsibility_import.html",
         run_now=True,
-        tabs=_tabs(request, "import"),
+        tabs=_tabs(request.user, "import"),
     )
 
 
 responsibility_import_detail = IMPORTS.detail_view(
     "cases/catalogue/responsibility_import_detail.html",
     lambda request: {
-        "tabs": _tabs(request, "import"),
+        "tabs": _tabs(request.user, "import"),
         "done_url": reverse("cases:responsibility_list"),
         "done_label": _("Open the responsibility list"),
     },
@@ -399,7 +400,7 @@ def responsibility_match(request: HttpRequest) -> HttpResponse:
                 request.user, form.cleaned_data["case_class"], form.cleaned_data["grid_code"]
             ),
         )
-    context: dict[str, Any] = {"form": form, "tabs": _tabs(request, "match")}
+    context: dict[str, Any] = {"form": form, "tabs": _tabs(request.user, "match")}
     if result is not None:
         cls, match = result
         code = form.cleaned_data["grid_code"]
@@ -423,24 +424,23 @@ def responsibility_match(request: HttpRequest) -> HttpResponse:
 # --- the tabs above these pages -----------------------------------------------------------
 
 
-def _tabs(request: HttpRequest, current: str) -> list[dict[str, Any]]:
-    """The catalogue's sections the user may open, ``current`` marked."""
-    user = request.user
-    reads_list = queries.may_read_responsibilities(user)
-    return tabs(
-        current,
-        [
-            ("classes", _("Case classes"), "cases:class_list", queries.may_read_classes(user)),
-            ("responsibilities", _("Responsibility list"), "cases:responsibility_list", reads_list),
-            ("match", _("Who is responsible?"), "cases:responsibility_match", reads_list),
-            (
-                "import",
-                _("Import"),
-                "cases:responsibility_import",
-                scope.has_capability(user, queries.CATALOGUE),
-            ),
-        ],
-    )
+# The catalogue's sections.
+_tabs: TabRow = TabRow(
+    Tab("classes", gettext_lazy("Case classes"), "cases:class_list", queries.may_read_classes),
+    Tab(
+        "responsibilities",
+        gettext_lazy("Responsibility list"),
+        "cases:responsibility_list",
+        queries.may_read_responsibilities,
+    ),
+    Tab(
+        "match",
+        gettext_lazy("Who is responsible?"),
+        "cases:responsibility_match",
+        queries.may_read_responsibilities,
+    ),
+    Tab("import", gettext_lazy("Import"), "cases:responsibility_import", may(queries.CATALOGUE)),
+)
 
 
 urlpatterns = [
@@ -481,7 +481,7 @@ urlpatterns = [
 
 def register_web() -> None:
     """The navigation entry and the audit labels (called from the cases app's ready())."""
-    from django.utils.translation import gettext_lazy, pgettext_lazy
+    from django.utils.translation import pgettext_lazy
 
     from gridgov.audit import labels
     from gridgov.registry import jobs

@@ -43,7 +43,7 @@ from gridgov.territory import codes
 from gridgov.territory.models import Region
 from gridgov.web.downloads import file_response
 from gridgov.web.imports import ImportPages
-from gridgov.web.tabs import tabs
+from gridgov.web.tabs import Tab, TabRow, may
 
 PAGE_SIZE = 30
 VIEW = queries.VIEW
@@ -81,21 +81,12 @@ def _home_code(user: Any) -> str:
     return prefixes[0] if len(prefixes) == 1 else ""
 
 
-def _tabs(user: Any, current: str) -> list[dict[str, Any]]:
-    """The component pages' sections: the inventory, its imports (for editors), export."""
-    return tabs(
-        current,
-        [
-            ("list", _("Inventory"), "cases:component_list", True),
-            (
-                "imports",
-                _("Import"),
-                "cases:component_import_list",
-                scope.has_capability(user, EDIT),
-            ),
-            ("export", _("Export"), "cases:component_export", True),
-        ],
-    )
+# The component pages' sections: the inventory, its imports (for editors), export.
+_tabs: TabRow = TabRow(
+    Tab("list", gettext_lazy("Inventory"), "cases:component_list"),
+    Tab("imports", gettext_lazy("Import"), "cases:component_import_list", may(EDIT)),
+    Tab("export", gettext_lazy("Export"), "cases:component_export"),
+)
 
 
 def _without_page(request: HttpRequest) -> str:

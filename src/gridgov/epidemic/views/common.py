@@ -1,4 +1,5 @@
-"""What the epidemic's page modules share: calling an action from a form, the sections."""
+"""What the epidemic's page modules share: calling an action from a form, a concern's
+pages with their row of tabs."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.shortcuts import render
 
 from gridgov.accounts.viewutils import add_domain_error
 from gridgov.core.errors import DomainError, NotFound, PermissionDenied
+from gridgov.web.tabs import TabRow
 
 
 def attempt(form: forms.BaseForm, call: Callable[[], Any]) -> tuple[Any, int]:
@@ -37,3 +39,22 @@ def page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     return render(request, f"epidemic/{template}", context, status=status)
+
+
+class ConcernPages:
+    """The pages of one concern: templates under ``epidemic/<folder>/``, each with the
+    concern's row of tabs in its context as ``key``."""
+
+    def __init__(self, folder: str, row: TabRow, key: str = "tabs") -> None:
+        self.folder, self.row, self.key = folder, row, key
+
+    def __call__(
+        self,
+        request: HttpRequest,
+        template: str,
+        current: str,
+        context: dict[str, Any],
+        status: int = 200,
+    ) -> HttpResponse:
+        context = {self.key: self.row(request.user, current), **context}
+        return page(request, f"{self.folder}/{template}", context, status)

@@ -23,7 +23,7 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
@@ -37,51 +37,28 @@ from gridgov.epidemic.capabilities import AGGREGATE, EXPORT, ISOLATE, VIEW
 from gridgov.epidemic.forms import contacts as forms
 from gridgov.epidemic.models import CaseStatus, Situation
 from gridgov.epidemic.queries import contacts as queries
-from gridgov.epidemic.views.common import attempt, form_status, page
+from gridgov.epidemic.views.common import ConcernPages, attempt, form_status
 from gridgov.territory.models import Region
 from gridgov.web.downloads import file_response
-from gridgov.web.tabs import tabs
+from gridgov.web.tabs import Tab, TabRow, may
 
 PAGE_SIZE = 30
 
 
-def _tabs(user: Any, current: str) -> list[dict[str, Any]]:
-    return tabs(
-        current,
-        [
-            (
-                "cases",
-                pgettext("epidemic", "Cases"),
-                "epidemic:case_list",
-                scope.has_capability(user, VIEW),
-            ),
-            (
-                "situations",
-                _("Community situations"),
-                "epidemic:situations",
-                scope.has_capability(user, AGGREGATE),
-            ),
-            (
-                "import",
-                _("Import contacts"),
-                "epidemic:contacts_import",
-                scope.has_capability(user, ISOLATE),
-            ),
-            (
-                "export",
-                _("Export contacts"),
-                "epidemic:contacts_export",
-                scope.has_capability(user, EXPORT),
-            ),
-        ],
-    )
-
-
-def _page(
-    request: HttpRequest, template: str, tab: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    context = {"tabs": _tabs(request.user, tab), **context}
-    return page(request, f"contacts/{template}", context, status=status)
+_page = ConcernPages(
+    "contacts",
+    TabRow(
+        Tab("cases", pgettext_lazy("epidemic", "Cases"), "epidemic:case_list", may(VIEW)),
+        Tab(
+            "situations",
+            gettext_lazy("Community situations"),
+            "epidemic:situations",
+            may(AGGREGATE),
+        ),
+        Tab("import", gettext_lazy("Import contacts"), "epidemic:contacts_import", may(ISOLATE)),
+        Tab("export", gettext_lazy("Export contacts"), "epidemic:contacts_export", may(EXPORT)),
+    ),
+)
 
 
 # --- cases --------------------------------------------------------------------------------

@@ -26,35 +26,27 @@ from gridgov.epidemic.capabilities import FOLLOW_UP, ISOLATE, VIEW
 from gridgov.epidemic.forms import isolation as forms
 from gridgov.epidemic.models import EpidemicSettings, FollowUpStatus, IsolationStatus
 from gridgov.epidemic.queries import isolation as queries
-from gridgov.epidemic.views.common import attempt, form_status, page
+from gridgov.epidemic.views.common import ConcernPages, attempt, form_status, page
 from gridgov.registry.shaping import own_grid_codes
-from gridgov.web.tabs import tabs
+from gridgov.web.tabs import Tab, TabRow, may
 
 PAGE_SIZE = 30
 MISSED_DAYS = 7
 
 
-def _tabs(user: Any, current: str) -> list[dict[str, Any]]:
-    return tabs(
-        current,
-        [
-            ("episodes", _("In isolation"), "epidemic:isolation_list", True),
-            (
-                "follow_ups",
-                _("Follow-ups"),
-                "epidemic:isolation_follow_ups",
-                scope.has_capability(user, FOLLOW_UP),
-            ),
-            ("missed", _("Missed follow-ups"), "epidemic:isolation_missed", True),
-        ],
-    )
-
-
-def _page(
-    request: HttpRequest, template: str, current: str, context: dict[str, Any], **kw: Any
-) -> HttpResponse:
-    context = {"tabs": _tabs(request.user, current), **context}
-    return page(request, f"isolation/{template}", context, **kw)
+_page = ConcernPages(
+    "isolation",
+    TabRow(
+        Tab("episodes", gettext_lazy("In isolation"), "epidemic:isolation_list"),
+        Tab(
+            "follow_ups",
+            gettext_lazy("Follow-ups"),
+            "epidemic:isolation_follow_ups",
+            may(FOLLOW_UP),
+        ),
+        Tab("missed", gettext_lazy("Missed follow-ups"), "epidemic:isolation_missed"),
+    ),
+)
 
 
 @login_required

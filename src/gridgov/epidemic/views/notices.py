@@ -26,38 +26,25 @@ from gridgov.epidemic.capabilities import AGGREGATE, NOTIFY, VIEW
 from gridgov.epidemic.forms import notices as forms
 from gridgov.epidemic.models import Notice, NoticeStatus
 from gridgov.epidemic.queries import notices as queries
-from gridgov.epidemic.views.common import attempt, form_status, page
+from gridgov.epidemic.views.common import ConcernPages, attempt, form_status, page
 from gridgov.registry.models import CareKind
 from gridgov.territory import codes
 from gridgov.territory.models import Region
-from gridgov.web.tabs import tabs
+from gridgov.web.tabs import Tab, TabRow, may
 
 PAGE_SIZE = 30
 DOOR_PAGE_SIZE = 50
 MAX_PLACES = 300
 
 
-def _tabs(user: Any, current: str) -> list[dict[str, Any]]:
-    return tabs(
-        current,
-        [
-            ("list", _("Notices"), "epidemic:notice_list", True),
-            ("mine", _("My notices"), "epidemic:notice_mine", True),
-            (
-                "door",
-                _("Door to door"),
-                "epidemic:notice_door",
-                scope.has_capability(user, queries.DELIVER),
-            ),
-        ],
-    )
-
-
-def _page(
-    request: HttpRequest, template: str, current: str, context: dict[str, Any], status: int = 200
-) -> HttpResponse:
-    context = {"tabs": _tabs(request.user, current), **context}
-    return page(request, f"notices/{template}", context, status=status)
+_page = ConcernPages(
+    "notices",
+    TabRow(
+        Tab("list", gettext_lazy("Notices"), "epidemic:notice_list"),
+        Tab("mine", gettext_lazy("My notices"), "epidemic:notice_mine"),
+        Tab("door", gettext_lazy("Door to door"), "epidemic:notice_door", may(queries.DELIVER)),
+    ),
+)
 
 
 def _readable(user: Any) -> None:

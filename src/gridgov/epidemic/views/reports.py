@@ -48,33 +48,22 @@ from gridgov.territory import codes
 from gridgov.territory import queries as territory_queries
 from gridgov.territory.models import Region
 from gridgov.web.downloads import file_response
+from gridgov.web.tabs import Tab, TabRow, may
 
 PAGE_SIZE = 50
 HISTORY_PAGE_SIZE = 30
 
 
-def report_tabs(user: Any, current: str) -> list[dict[str, Any]]:
-    """The tabs of the report and dashboard pages, as far as the user may open them."""
-    from gridgov.web.tabs import tabs
+def _reads_figures(user: Any) -> bool:
+    return queries.may(user, queries.FIGURE_READERS)
 
-    return tabs(
-        current,
-        [
-            ("mine", _("Today's report"), "epidemic:reports", scope.has_capability(user, REPORT)),
-            (
-                "overview",
-                _("Reports overview"),
-                "epidemic:reports_overview",
-                queries.may(user, queries.FIGURE_READERS),
-            ),
-            (
-                "dashboard",
-                _("Dashboard"),
-                "epidemic:dashboard",
-                queries.may(user, queries.FIGURE_READERS),
-            ),
-        ],
-    )
+
+# The tabs of the report and dashboard pages.
+report_tabs = TabRow(
+    Tab("mine", gettext_lazy("Today's report"), "epidemic:reports", may(REPORT)),
+    Tab("overview", gettext_lazy("Reports overview"), "epidemic:reports_overview", _reads_figures),
+    Tab("dashboard", gettext_lazy("Dashboard"), "epidemic:dashboard", _reads_figures),
+)
 
 
 def crumbs(user: Any, region: Region, url_name: str, query: str = "") -> list[Any]:

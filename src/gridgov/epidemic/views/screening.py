@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gridgov.accounts import scope
@@ -32,43 +32,32 @@ from gridgov.epidemic.forms import screening as forms
 from gridgov.epidemic.models import CampaignStatus, CampaignTarget, Measure, TaskStatus
 from gridgov.epidemic.queries import declarations as people_queries
 from gridgov.epidemic.queries import screening as queries
-from gridgov.epidemic.views.common import attempt, form_status, page
+from gridgov.epidemic.views.common import ConcernPages, attempt, form_status
 from gridgov.registry.models import CareKind
 from gridgov.registry.shaping import own_grid_codes
 from gridgov.territory.models import Region
 from gridgov.web.downloads import file_response
-from gridgov.web.tabs import tabs
+from gridgov.web.tabs import Tab, TabRow, may
 
 PAGE_SIZE = 30
 TASK_PAGE_SIZE = 40
 HISTORY = 5  # earlier screenings shown beside the form
 
 
-def _sections(user: Any, current: str) -> list[dict[str, Any]]:
-    return tabs(
-        current,
-        [
-            (
-                "tasks",
-                pgettext("screening", "Door to door"),
-                "epidemic:screening_tasks",
-                _may(user, SCREEN, VIEW),
-            ),
-            ("campaigns", _("Campaigns"), "epidemic:screening_campaigns", True),
-            ("records", _("Records"), "epidemic:screening_records", _may(user, VIEW)),
-        ],
-    )
-
-
-def _may(user: Any, *capabilities: str) -> bool:
-    return any(scope.has_capability(user, c) for c in capabilities)
-
-
-def _page(
-    request: HttpRequest, template: str, context: dict[str, Any], current: str, status: int = 200
-) -> HttpResponse:
-    context["sections"] = _sections(request.user, current)
-    return page(request, f"screening/{template}", context, status)
+_page = ConcernPages(
+    "screening",
+    TabRow(
+        Tab(
+            "tasks",
+            pgettext_lazy("screening", "Door to door"),
+            "epidemic:screening_tasks",
+            may(SCREEN, VIEW),
+        ),
+        Tab("campaigns", gettext_lazy("Campaigns"), "epidemic:screening_campaigns"),
+        Tab("records", gettext_lazy("Records"), "epidemic:screening_records", may(VIEW)),
+    ),
+    key="sections",
+)
 
 
 @login_required
@@ -102,12 +91,12 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "campaign_list.html",
+        "campaigns",
         {
             "filters": filters,
             "page": result,
             "can_create": scope.has_capability(request.user, CAMPAIGN),
         },
-        "campaigns",
     )
 
 
@@ -124,8 +113,8 @@ def _form_page(
     return _page(
         request,
         "campaign_form.html",
-        {"form": form, "campaign": campaign},
         "campaigns",
+        {"form": form, "campaign": campaign},
         status=form_status(form, status),
     )
 
@@ -235,7 +224,7 @@ def _detail(
         found = queries.progress(user, campaign, request.GET.get("code", ""))
         trend = queries.trend(campaign, found.node.code)
         context |= {"progress": found, "charts": _charts(found, trend)}
-    return _page(request, "campaign_detail.html", context, "campaigns", status=status)
+    return _page(request, "campaign_detail.html", "campaigns", context, status=status)
 
 
 @login_required
@@ -329,6 +318,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "task_list.html",
+        "tasks",
         {
             "filters": filters,
             "page": _labelled_page(paginate(tasks, request.GET.get("page"), TASK_PAGE_SIZE)),
@@ -338,7 +328,6 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "figures": figures,
             "max_attempts": actions.MAX_ATTEMPTS,
         },
-        "tasks",
     )
 
 
@@ -382,6 +371,7 @@ def _task_page(
     return _page(
         request,
         "task_detail.html",
+        "tasks",
         {
             "task": actions.labelled(task),
             "person": task.person,
@@ -395,7 +385,6 @@ def _task_page(
             "history": _history(user, task.person_id),
             "max_attempts": actions.MAX_ATTEMPTS,
         },
-        "tasks",
         status=status,
     )
 
@@ -483,6 +472,7 @@ def person_screen(request: HttpRequest, person_id: int) -> HttpResponse:
     return _page(
         request,
         "person.html",
+        "records",
         {
             "person": person,
             "household": person.household,
@@ -491,7 +481,6 @@ def person_screen(request: HttpRequest, person_id: int) -> HttpResponse:
             "task": queries.open_task_for(user, person.pk),
             "history": _history(user, person.pk),
         },
-        "records",
         status=form_status(form, status),
     )
 
@@ -518,13 +507,13 @@ def record_list(request: HttpRequest) -> HttpResponse:
     return _page(
         request,
         "record_list.html",
+        "records",
         {
             "filters": filters,
             "page": result,
             "can_export": scope.has_capability(request.user, EXPORT),
             "export_query": query.urlencode(),
         },
-        "records",
     )
 
 
@@ -536,13 +525,13 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     return _page(
         request,
         "record_detail.html",
+        "records",
         {
             "record": row,
             "person": row.person,
             "origin_name": places.division_name(row.origin_code) if row.origin_code else "",
             "measure_labels": [Measure(m).label for m in row.measures if m in Measure.values],
         },
-        "records",
     )
 
 
