@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from gridgov.accounts import scope
 from gridgov.audit.actions import diff, record
 from gridgov.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from gridgov.core.versions import check_version
 from gridgov.territory import codes, geometry
 from gridgov.territory.models import BOUNDARY_MEASURES, Region, TerritoryRevision
 
@@ -219,12 +220,8 @@ def update_region(
     """Rename a region and/or replace its boundary; a stale ``expected_version`` is refused."""
     region = _region_to_edit(actor, code)
     code = region.code
-    if expected_version is not None and expected_version != region.version:
-        raise Conflict(
-            _("Region %(code)s was changed by someone else (version %(v)d); reload it.")
-            % {"code": code, "v": region.version},
-            details={"version": region.version},
-        )
+    message = _("Region %(code)s was changed by someone else (version %(v)d); reload it.")
+    check_version(region, expected_version, message % {"code": code, "v": region.version})
     before = {"name": region.name, "geometry": _boundary_summary(region)}
     update_fields: list[str] = []
     if name is not None and clean_name(name) != region.name:
@@ -259,11 +256,8 @@ def delete_region(*, actor: Any, code: str, expected_version: int | None = None)
     """Delete a leaf nothing else refers to (assignments, departments, history)."""
     region = _region_to_edit(actor, code)
     code = region.code
-    if expected_version is not None and expected_version != region.version:
-        raise Conflict(
-            _("Region %(code)s was changed by someone else; reload it.") % {"code": code},
-            details={"version": region.version},
-        )
+    message = _("Region %(code)s was changed by someone else; reload it.")
+    check_version(region, expected_version, message % {"code": code})
     children = Region.objects.filter(parent=region).count()
     if children:
         raise Conflict(
