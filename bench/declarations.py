@@ -23,8 +23,8 @@ anything is timed, and sent by a client in a separate process (``--connections``
 keep-alive connections, threads) to ``gridgov serve`` — gunicorn with the operator
 guide's workers — started by the script on a random loopback port.
 
-- **Batched** (ours): ``POST /api/v1/epidemic/declarations/batch``, one request per grid and
-  day (at most ``--batch`` declarations) with that grid's worker's token; every
+- **Batched** (ours): ``POST /api/v1/epidemic/declarations/batch``, a grid's day in requests
+  of at most ``--batch`` (250) declarations with that grid's worker's token; every
   ``--retry-every``-th batch is sent a second time, as a client does after a lost answer
   (its declarations must be answered as duplicates and counted once).
 - **Naive** (baseline, in the same run, before ours): ``POST /api/v1/epidemic/declarations``,
@@ -98,7 +98,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--declarations", type=int, default=1_000_000, help="batched load")
     parser.add_argument("--sample", type=int, default=5000, help="declarations sent one by one")
     parser.add_argument("--residents", type=int, default=150_000, help="residents of the city")
-    parser.add_argument("--batch", type=int, default=500, help="most declarations per batch")
+    parser.add_argument("--batch", type=int, default=250, help="most declarations per batch")
     parser.add_argument("--connections", type=int, default=2, help="client connections")
     parser.add_argument("--workers", type=int, default=0, help="default: as gridgov serve")
     parser.add_argument("--retry-every", type=int, default=100, help="every n-th batch twice")

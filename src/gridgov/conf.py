@@ -90,4 +90,10 @@ def sqlite_config(path: Path) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         },
+        # Kept a minute, as on PostgreSQL: a connection opened per request re-read the
+        # schema and started with a cold page cache, and the last one to close
+        # checkpointed the WAL — about a sixth of a declaration batch's CPU
+        # (bench/declarations.py: 234 → 197 µs a declaration).
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
     }
