@@ -20,14 +20,11 @@ import pytest
 from gridgov.accounts.models import User
 from gridgov.cases.models import CalendarDay
 from gridgov.inbox import actions as inbox
-from gridgov.web.tests.test_browser import CHROMIUM, Watch, browser, log_in
+from gridgov.web.tests.test_browser import BROWSER_TESTS, Watch, browser, log_in
 
 __all__ = ["browser"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TESTS
 
 PHONE = {"width": 375, "height": 812}
 SIDEWAYS = "document.documentElement.scrollWidth > document.documentElement.clientWidth"

@@ -20,14 +20,17 @@ from gridgov.cases.actions.catalogue import seed_catalogue
 from gridgov.cases.models import Responsibility
 from gridgov.cases.tests.catalogue_fixtures import COUNTY, minor
 from gridgov.core.system import SYSTEM
-from gridgov.web.tests.test_browser import CHROMIUM, Watch, browser, log_in, output_dir
+from gridgov.web.tests.test_browser import (
+    BROWSER_TESTS,
+    Watch,
+    browser,
+    log_in,
+    output_dir,
+)
 
 __all__ = ["browser", "output_dir"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
+pytestmark = BROWSER_TESTS
 
 PHONE = {"width": 375, "height": 812}
 

@@ -21,21 +21,18 @@ from gridgov.cases.actions import components as actions
 from gridgov.cases.models import Component
 from gridgov.cases.tests.component_fixtures import COUNTY, TOWNSHIP, ensure_classes
 from gridgov.territory import locating
-from gridgov.web.tests.test_browser import CHROMIUM, Watch, browser, log_in, output_dir
+from gridgov.web.tests.test_browser import (
+    BROWSER_TESTS,
+    Watch,
+    browser,
+    log_in,
+    no_parallel_session_saves,
+    output_dir,
+)
 
-__all__ = ["browser", "output_dir"]
+__all__ = ["browser", "no_parallel_session_saves", "output_dir"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_session_write_per_request(settings: Any) -> None:
-    # The map fetches its GeoJSON in parallel; the live server's in-memory SQLite has
-    # table locks and no busy timeout, so parallel session saves would collide.
-    settings.SESSION_SAVE_EVERY_REQUEST = False
+pytestmark = [*BROWSER_TESTS, pytest.mark.usefixtures("no_parallel_session_saves")]
 
 
 @pytest.fixture

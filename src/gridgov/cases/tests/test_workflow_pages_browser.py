@@ -29,23 +29,27 @@ from gridgov.cases.tests.workflow_fixtures import (
     world,
 )
 from gridgov.web.tests.conftest import live_server
-from gridgov.web.tests.test_browser import CHROMIUM, MAP_READY, Watch, browser, log_in
+from gridgov.web.tests.test_browser import (
+    BROWSER_TESTS,
+    MAP_READY,
+    Watch,
+    browser,
+    log_in,
+    no_parallel_session_saves,
+)
 
-__all__ = ["_fresh_locate_index", "_media", "browser", "live_server", "world"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
+__all__ = [
+    "_fresh_locate_index",
+    "_media",
+    "browser",
+    "live_server",
+    "no_parallel_session_saves",
+    "world",
 ]
 
+pytestmark = [*BROWSER_TESTS, pytest.mark.usefixtures("no_parallel_session_saves")]
+
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture(autouse=True)
-def _no_session_write_per_request(settings: Any) -> None:
-    # The maps fetch their GeoJSON in parallel with the page; on the live server's
-    # in-memory SQLite, parallel session saves would collide (400).
-    settings.SESSION_SAVE_EVERY_REQUEST = False
 
 
 @pytest.fixture

@@ -18,20 +18,18 @@ from gridgov.epidemic.actions import isolation as isolation_actions
 from gridgov.epidemic.actions import screening as screening_actions
 from gridgov.epidemic.models import IsolationFollowUp
 from gridgov.epidemic.tests.fixtures import Epi
-from gridgov.web.tests.test_browser import CHROMIUM, Watch, browser, log_in, output_dir
+from gridgov.web.tests.test_browser import (
+    BROWSER_TESTS,
+    Watch,
+    browser,
+    log_in,
+    no_parallel_session_saves,
+    output_dir,
+)
 
-__all__ = ["browser", "output_dir"]
+__all__ = ["browser", "no_parallel_session_saves", "output_dir"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_session_write_per_request(settings: Any) -> None:
-    # The live server's in-memory SQLite has no busy timeout for parallel session saves.
-    settings.SESSION_SAVE_EVERY_REQUEST = False
+pytestmark = [*BROWSER_TESTS, pytest.mark.usefixtures("no_parallel_session_saves")]
 
 
 def _drawn(page: Any, selector: str) -> int:

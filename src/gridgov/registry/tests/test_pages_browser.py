@@ -15,21 +15,18 @@ import pytest
 
 from gridgov.registry.tests.core_fixtures import COMMUNITY
 from gridgov.registry.tests.web_fixtures import ID_NUMBER
-from gridgov.web.tests.test_browser import CHROMIUM, Watch, browser, log_in, wait_for_map
+from gridgov.web.tests.test_browser import (
+    BROWSER_TESTS,
+    Watch,
+    browser,
+    log_in,
+    no_parallel_session_saves,
+    wait_for_map,
+)
 
-__all__ = ["browser"]
+__all__ = ["browser", "no_parallel_session_saves"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium"),
-]
-
-
-@pytest.fixture(autouse=True)
-def _no_session_write_per_request(settings: Any) -> None:
-    # The map fetches its GeoJSON in parallel; the live server's in-memory SQLite has
-    # table locks and no busy timeout, so parallel session saves would collide (400).
-    settings.SESSION_SAVE_EVERY_REQUEST = False
+pytestmark = [*BROWSER_TESTS, pytest.mark.usefixtures("no_parallel_session_saves")]
 
 
 @pytest.fixture

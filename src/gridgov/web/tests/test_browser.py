@@ -34,13 +34,23 @@ TOWNSHIP, SIBLING = "411302001", "411302002"
 COMMUNITY = "411302001001"
 MAP_READY = '.gg-map[data-ready]:not([data-ready="0"])'
 
-pytestmark = [
+# Every browser test module's marks: ``pytestmark = BROWSER_TESTS`` (+ its own).
+BROWSER_TESTS = [
     pytest.mark.browser,
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
     ),
 ]
+pytestmark = BROWSER_TESTS
+
+
+@pytest.fixture
+def no_parallel_session_saves(settings: Any) -> None:
+    """For pages that fetch while they load (maps' GeoJSON, charts): the live server's
+    in-memory SQLite has table locks and no busy timeout, so parallel session saves would
+    collide (400); the session is saved only when it changes."""
+    settings.SESSION_SAVE_EVERY_REQUEST = False
 
 
 @pytest.fixture(scope="module")
