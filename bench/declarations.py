@@ -82,7 +82,7 @@ BATCH_PATH = "/api/v1/epidemic/declarations/batch"
 SINGLE_PATH = "/api/v1/epidemic/declarations"
 CITY = "4113"
 TOKEN_NAME = "bench-declarations"
-MAX_DAYS = 7  # declarations may be at most a week old (actions.declarations.MAX_AGE)
+MAX_DAYS = 7  # declarations may be at most a week old (epidemic.actions.common.MAX_AGE)
 # Risk areas of the benchmark (declared by the city) and ordinary places people come from.
 RISK_AREAS = (
     ("420106", "high", "湖北省武汉市武昌区"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -10,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from gridgov.core import checks
 from gridgov.core.errors import InvalidInput, NotFound
+from gridgov.epidemic import rules
 from gridgov.epidemic.models import EpidemicSettings, HealthDeclaration, RiskArea
 
 LABELLED_MODELS = (HealthDeclaration, RiskArea, EpidemicSettings)
@@ -27,6 +29,30 @@ def fail(fields: Mapping[str, Any], message: Any = None) -> InvalidInput:
 
 clean_text = checks.clean_text
 clean_date = checks.clean_date
+
+MAX_AGE = dt.timedelta(days=7)  # how far back a phone may date what it sends (offline)
+CLOCK_SKEW = dt.timedelta(minutes=10)  # how far ahead a phone's clock may run
+
+
+def clean_moment(value: Any, field: str, now: dt.datetime, errors: dict[str, Any]) -> dt.datetime:
+    """When a declaration or a visit happened, as the phone says (ISO 8601, Asia/Shanghai
+    when naive): ``now`` when not given; refused in the future or more than MAX_AGE ago."""
+    if value in (None, ""):
+        return now
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        try:
+            moment = dt.datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            errors[field] = _("not a date and time (YYYY-MM-DDTHH:MM)")
+            return now
+    moment = rules.aware(moment)
+    if moment > now + CLOCK_SKEW:
+        errors[field] = _("in the future")
+    elif moment < now - MAX_AGE:
+        errors[field] = _("more than %(days)d days ago") % {"days": MAX_AGE.days}
+    return moment
 
 
 def clean_decimal(

@@ -38,7 +38,7 @@ from gridgov.accounts import scope
 from gridgov.audit.actions import record
 from gridgov.core.errors import InvalidInput, NotFound
 from gridgov.epidemic import alerts, bulk, codes, rollups, rules
-from gridgov.epidemic.actions.common import clean_decimal, clean_text, fail
+from gridgov.epidemic.actions.common import clean_decimal, clean_moment, clean_text, fail
 from gridgov.epidemic.capabilities import DECLARE
 from gridgov.epidemic.models import (
     Channel,
@@ -57,8 +57,6 @@ CLIENT_KEY = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 # How far back a declaration may be dated (a phone that was offline), and how far a
 # clock may run ahead.
-MAX_AGE = dt.timedelta(days=7)
-CLOCK_SKEW = dt.timedelta(minutes=10)
 # Choices' ``values`` are rebuilt (labels and all) at every access: looked up once here.
 SYMPTOMS = frozenset(Symptom.values)
 DECLARED_BY = frozenset(DeclaredBy.values)
@@ -133,25 +131,6 @@ def _person_id(value: Any, errors: dict[str, Any]) -> int:
     return number
 
 
-def _moment(value: Any, now: dt.datetime, errors: dict[str, Any]) -> dt.datetime:
-    if value in (None, ""):
-        return now
-    if isinstance(value, dt.datetime):
-        moment = value
-    else:
-        try:
-            moment = dt.datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            errors["declared_at"] = _("not a date and time (YYYY-MM-DDTHH:MM)")
-            return now
-    moment = rules.aware(moment)
-    if moment > now + CLOCK_SKEW:
-        errors["declared_at"] = _("in the future")
-    elif moment < now - MAX_AGE:
-        errors["declared_at"] = _("more than %(days)d days ago") % {"days": MAX_AGE.days}
-    return moment
-
-
 def _symptoms(value: Any, errors: dict[str, Any]) -> list[str]:
     if value in (None, ""):
         return []
@@ -187,7 +166,7 @@ def clean_item(data: Mapping[str, Any], index: int, now: dt.datetime, default_by
     key = str(data.get("client_key") or "").strip()
     if not CLIENT_KEY.fullmatch(key):
         errors["client_key"] = _("8 to 64 letters, digits or . _ : - (a UUID is best)")
-    moment = _moment(data.get("declared_at"), now, errors)
+    moment = clean_moment(data.get("declared_at"), "declared_at", now, errors)
     travel = str(data.get("travel_code") or "").strip()
     if travel and not rules.valid_division(travel):
         errors["travel_code"] = _("a division code of 2, 4, 6, 9 or 12 digits")

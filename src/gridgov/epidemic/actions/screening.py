@@ -54,6 +54,7 @@ from gridgov.epidemic import bulk, rollups, rules
 from gridgov.epidemic.actions.common import (
     clean_date,
     clean_decimal,
+    clean_moment,
     clean_text,
     fail,
     locked,
@@ -84,8 +85,6 @@ MAX_ATTEMPTS = queries.MAX_ATTEMPTS
 CHUNK = 2000  # tasks written per INSERT
 MAX_LIST_ROWS = 100_000
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
-MAX_AGE = dt.timedelta(days=7)  # how far back a visit may be dated (a phone offline)
-CLOCK_SKEW = dt.timedelta(minutes=10)
 CAMPAIGN_FIELDS = (
     "name",
     "description",
@@ -654,25 +653,6 @@ def import_campaign_list_upload(campaign_id: Any, upload: Any, **options: Any) -
 # --- visits -------------------------------------------------------------------------------
 
 
-def _moment(value: Any, now: dt.datetime, errors: dict[str, Any]) -> dt.datetime:
-    if value in (None, ""):
-        return now
-    if isinstance(value, dt.datetime):
-        moment = value
-    else:
-        try:
-            moment = dt.datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            errors["screened_at"] = _("not a date and time (YYYY-MM-DDTHH:MM)")
-            return now
-    moment = rules.aware(moment)
-    if moment > now + CLOCK_SKEW:
-        errors["screened_at"] = _("in the future")
-    elif moment < now - MAX_AGE:
-        errors["screened_at"] = _("more than %(days)d days ago") % {"days": MAX_AGE.days}
-    return moment
-
-
 def _health(data: Mapping[str, Any], temperature: Any, errors: dict[str, Any]) -> str:
     """The health answer; a fever (at or above the rules' threshold) is fever or cough."""
     health = _choice(data.get("health"), "health", Health.values, errors)
@@ -740,7 +720,7 @@ def _clean_record(data: Mapping[str, Any], person: Person) -> dict[str, Any]:
         "measures": _measures(data.get("measures"), errors),
         "measures_note": clean_text(data.get("measures_note"), "measures_note", 200, errors),
         "family_note": clean_text(data.get("family_note"), "family_note", 200, errors),
-        "screened_at": _moment(data.get("screened_at"), timezone.now(), errors),
+        "screened_at": clean_moment(data.get("screened_at"), "screened_at", timezone.now(), errors),
     }
     ticked = _choices(data.get("unclear_points"), "unclear_points", list(TEN_POINTS), errors)
     if errors:
