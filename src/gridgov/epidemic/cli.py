@@ -28,7 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     verify.add_argument("token", help="the text of the code (HC1.…)")
     verify.add_argument(
-        "--public-key", default=None, help="the issuer's public key (default: this installation's)"
+        "--public-key",
+        default=None,
+        metavar="KEY",
+        # A key's text may begin with "-", which argparse takes for an option unless joined.
+        help="the issuer's public key, written --public-key=KEY (default: this installation's)",
     )
     verify.set_defaults(func=cmd_verify_code)
     key = commands.add_parser("public-key", help="print the public key checkpoints verify with")
