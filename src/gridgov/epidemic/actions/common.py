@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,6 +31,7 @@ def fail(fields: Mapping[str, Any], message: Any = None) -> InvalidInput:
 clean_text = checks.clean_text
 clean_date = checks.clean_date
 
+CLIENT_KEY = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 MAX_AGE = dt.timedelta(days=7)  # how far back a phone may date what it sends (offline)
 CLOCK_SKEW = dt.timedelta(minutes=10)  # how far ahead a phone's clock may run
 
@@ -77,3 +79,11 @@ def locked(model: Any, pk: Any) -> Any:
         return model._default_manager.select_for_update().get(pk=int(pk))
     except (model.DoesNotExist, TypeError, ValueError, OverflowError):
         raise NotFound() from None
+
+
+def clean_client_key(value: Any, errors: dict[str, Any], *, required: bool) -> str:
+    """The key a sender chose so that sending again finds what the first call made."""
+    key = str(value or "").strip()
+    if (key or required) and not CLIENT_KEY.fullmatch(key):
+        errors["client_key"] = _("8 to 64 letters, digits or . _ : - (a UUID is best)")
+    return key

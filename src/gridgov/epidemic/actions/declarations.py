@@ -23,7 +23,6 @@ that does not exist.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +37,13 @@ from gridgov.accounts import scope
 from gridgov.audit.actions import record
 from gridgov.core.errors import InvalidInput, NotFound
 from gridgov.epidemic import alerts, bulk, codes, rollups, rules
-from gridgov.epidemic.actions.common import clean_decimal, clean_moment, clean_text, fail
+from gridgov.epidemic.actions.common import (
+    clean_client_key,
+    clean_decimal,
+    clean_moment,
+    clean_text,
+    fail,
+)
 from gridgov.epidemic.capabilities import DECLARE
 from gridgov.epidemic.models import (
     Channel,
@@ -53,7 +58,6 @@ from gridgov.epidemic.queries import risk as risk_queries
 from gridgov.registry.models import Person, PersonStatus
 
 MAX_BATCH = 1000
-CLIENT_KEY = re.compile(r"[A-Za-z0-9._:-]{8,64}")
 TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 # How far back a declaration may be dated (a phone that was offline), and how far a
 # clock may run ahead.
@@ -163,9 +167,7 @@ def clean_item(data: Mapping[str, Any], index: int, now: dt.datetime, default_by
     unknown = sorted(set(data) - ITEM_FIELDS)
     for name in unknown:
         errors[name] = _("unknown field")
-    key = str(data.get("client_key") or "").strip()
-    if not CLIENT_KEY.fullmatch(key):
-        errors["client_key"] = _("8 to 64 letters, digits or . _ : - (a UUID is best)")
+    key = clean_client_key(data.get("client_key"), errors, required=True)
     moment = clean_moment(data.get("declared_at"), "declared_at", now, errors)
     travel = str(data.get("travel_code") or "").strip()
     if travel and not rules.valid_division(travel):

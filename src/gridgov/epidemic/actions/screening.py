@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,6 +52,7 @@ from gridgov.core.text import has_control_characters
 from gridgov.core.versions import check_version
 from gridgov.epidemic import bulk, rollups, rules
 from gridgov.epidemic.actions.common import (
+    clean_client_key,
     clean_date,
     clean_decimal,
     clean_moment,
@@ -765,31 +766,50 @@ def record_screening(
     task_id: Any = None,
     person_id: Any = None,
     expected_version: Any = None,
+    client_key: Any = None,
     **data: Any,
 ) -> ScreeningRecord:
     """Record what a visit found (domain.md §5): on a task (``task_id``, which it marks
-    screened) or, without a campaign, for a person (``person_id``) of the actor's grids."""
+    screened) or, without a campaign, for a person (``person_id``) of the actor's grids.
+    With a ``client_key`` seen before (a phone sending again after a lost answer) the first
+    call's record comes back, marked ``repeated``, and nothing is written."""
+    scope.require(actor, SCREEN)
+    errors: dict[str, Any] = {}
+    key = clean_client_key(client_key, errors, required=False)
+    if errors:
+        raise _fail(errors)
+    earlier = _earlier(actor, key, task_id, person_id) if key else None
+    if earlier is not None:
+        return earlier
     if task_id is not None:
         task: ScreeningTask | None = _visit(actor, task_id, expected_version)
         person = _living(task.person_id)  # type: ignore[union-attr]
     else:
-        scope.require(actor, SCREEN)
         task = None
         person = locked(Person, person_id)
         scope.require(actor, SCREEN, person.grid_code)
         person = _living(person.pk)
     fields = _clean_record(data, person)
     before = _latest(person.pk)
-    screening = ScreeningRecord.objects.create(
-        person=person,
-        campaign_id=task.campaign_id if task else None,
-        task=task,
-        grid_code=person.grid_code,
-        lon=person.lon,
-        lat=person.lat,
-        screened_by=actor if getattr(actor, "pk", None) else None,
-        **fields,
-    )
+    try:
+        with transaction.atomic():
+            screening = ScreeningRecord.objects.create(
+                person=person,
+                campaign_id=task.campaign_id if task else None,
+                task=task,
+                grid_code=person.grid_code,
+                lon=person.lon,
+                lat=person.lat,
+                screened_by=actor if getattr(actor, "pk", None) else None,
+                client_key=key or None,
+                **fields,
+            )
+    except IntegrityError:
+        # The same key sent twice at once: the other call's record is the answer.
+        earlier = _earlier(actor, key, task_id, person_id) if key else None
+        if earlier is None:
+            raise
+        return earlier
     day = rules.day_of(screening.screened_at)
     daily: dict[rollups.DayKey, Counter[str]] = defaultdict(Counter)
     current: dict[str, Counter[str]] = defaultdict(Counter)
@@ -819,6 +839,30 @@ def record_screening(
         },
     )
     return screening
+
+
+def _earlier(actor: Any, key: str, task_id: Any, person_id: Any) -> ScreeningRecord | None:
+    """The record an earlier call with ``key`` made, when this call repeats it (the same
+    sender, the same task or person); a key already used for anything else is refused."""
+    earlier = ScreeningRecord.objects.filter(client_key=key).first()
+    if earlier is None:
+        return None
+    if task_id is not None:
+        same_target = earlier.task_id == _whole(task_id)
+    else:
+        same_target = earlier.task_id is None and earlier.person_id == _whole(person_id)
+    if not same_target or earlier.screened_by_id != getattr(actor, "pk", None):
+        message = _("This client key was already used for another screening record.")
+        raise Conflict(message, details={"client_key": key})
+    earlier.repeated = True
+    return earlier
+
+
+def _whole(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _complete(

@@ -177,6 +177,14 @@ class Answers(Schema):
     screened_at: dt.datetime | None = Field(
         None, description="When the visit was (default: now; at most 7 days ago)"
     )
+    client_key: str | None = Field(
+        None,
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="Chosen by the sender (a UUID): sent again after a lost answer, the "
+        "first record comes back (200) instead of a second one",
+    )
 
 
 class TaskRecordIn(Answers):
@@ -194,6 +202,7 @@ class UnreachableIn(Schema):
 
 class RecordOut(Schema):
     id: int
+    client_key: str | None = None
     person_id: int
     person_name: str
     campaign_id: int | None = None
@@ -426,6 +435,12 @@ def record_out(row: Any) -> dict[str, Any]:
     )
 
 
+def _recorded(request: HttpRequest, screening: Any) -> Any:
+    """201 with the new record, 200 with the first one when the client key repeats."""
+    status = 200 if screening.repeated else 201
+    return Status(status, record_out(queries.get_record_for(request.user, screening.pk)))
+
+
 def _answers(payload: Schema, *drop: str) -> dict[str, Any]:
     data = payload.dict(exclude=set(drop))
     return {name: value for name, value in data.items() if value is not None}
@@ -433,8 +448,9 @@ def _answers(payload: Schema, *drop: str) -> dict[str, Any]:
 
 @router.post(
     f"{BASE}/tasks/{{task_id}}/record",
-    response={201: RecordOut, **ERRORS},
-    summary="Record the screening of a task's person (epidemic.screen over the grid)",
+    response={201: RecordOut, 200: RecordOut, **ERRORS},
+    summary="Record the screening of a task's person (epidemic.screen over the grid); "
+    "200: a repeat of a client key",
     url_name="screening_task_record",
 )
 def record_task(request: HttpRequest, payload: TaskRecordIn, task_id: int = ID) -> Any:
@@ -444,7 +460,7 @@ def record_task(request: HttpRequest, payload: TaskRecordIn, task_id: int = ID) 
         expected_version=payload.version,
         **_answers(payload, "version"),
     )
-    return Status(201, record_out(queries.get_record_for(request.user, screening.pk)))
+    return _recorded(request, screening)
 
 
 @router.post(
@@ -462,15 +478,16 @@ def task_unreachable(request: HttpRequest, payload: UnreachableIn, task_id: int 
 
 @router.post(
     f"{BASE}/records",
-    response={201: RecordOut, **ERRORS},
-    summary="Record a screening without a campaign (epidemic.screen over the person's grid)",
+    response={201: RecordOut, 200: RecordOut, **ERRORS},
+    summary="Record a screening without a campaign (epidemic.screen over the person's grid); "
+    "200: a repeat of a client key",
     url_name="screening_record_create",
 )
 def record_person(request: HttpRequest, payload: PersonRecordIn) -> Any:
     screening = actions.record_screening(
         actor=request.user, person_id=payload.person_id, **_answers(payload, "person_id")
     )
-    return Status(201, record_out(queries.get_record_for(request.user, screening.pk)))
+    return _recorded(request, screening)
 
 
 @list_endpoint(

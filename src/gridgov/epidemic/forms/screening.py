@@ -3,6 +3,7 @@ they refuse, which the pages put back on the form)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, cast
 
 from django import forms
@@ -175,6 +176,13 @@ class RecordForm(forms.Form):
         help_text=_("Tick what you could not make clear; unanswered points count as unclear."),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Made with the form: the same visit sent twice (a phone's second tap, a page sent
+    # again after a lost answer) is recorded once.
+    client_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["client_key"].initial = str(uuid.uuid4())
 
     def answers(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

@@ -177,7 +177,13 @@ class ScreeningRecord(GridFact):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     screened_at = models.DateTimeField(_("screened at"), default=timezone.now)
+    # Chosen by the sender (a UUID the phone or the form made): sent again after a lost
+    # answer, it finds this record instead of making a second one.
+    client_key = models.CharField(_("client key"), max_length=64, null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+
+    # True on the record an action returns for a client key it had already seen (not stored).
+    repeated = False
 
     class Meta:
         ordering = ["-screened_at", "-id"]
@@ -187,6 +193,7 @@ class ScreeningRecord(GridFact):
             models.Index(fields=["grid_code"], name="screening_grid", opclasses=[PATTERN]),
             models.Index(fields=["person", "screened_at"], name="screening_person_at"),
         ]
+        constraints = [models.UniqueConstraint(fields=["client_key"], name="screening_record_key")]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.screened_at:%Y-%m-%d}"
