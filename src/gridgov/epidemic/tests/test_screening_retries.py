@@ -15,16 +15,11 @@ from gridgov.epidemic.actions import screening as actions
 from gridgov.epidemic.models import ScreeningRecord, ScreeningTask
 from gridgov.epidemic.tallies.screening import TALLY
 from gridgov.epidemic.tests.fixtures import Epi, epidemic_state
+from gridgov.epidemic.tests.test_screening_pages import client_for
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1/epidemic/screening"
 TOWNSHIP = "411302001"
-
-
-def client_for(user: Any) -> Client:
-    client = Client(headers={"Accept-Language": "en"})
-    client.force_login(user)
-    return client
 
 
 def post(client: Client, path: str, body: dict[str, Any]) -> Any:
