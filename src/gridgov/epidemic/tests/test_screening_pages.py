@@ -84,6 +84,7 @@ def test_the_grid_worker_walks_the_list_and_records_visits(epi: Epi) -> None:
     assert worker.get("/epidemic/screening/")["Location"] == "/epidemic/screening/tasks/"
     listing = worker.get("/epidemic/screening/tasks/")
     body = text(listing)
+    assert 'class="gg-tabs"' in body and 'aria-current="page">Door to door<' in body
     # His own grid's people (and nobody else's), in walking order: the building first.
     assert body.index("王建国") < body.index("李秀英") and "周隔壁" not in body
     assert "赵流动" not in body  # GRID_2 has no worker: the community's staff see it

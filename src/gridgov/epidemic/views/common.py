@@ -43,10 +43,10 @@ def page(
 
 class ConcernPages:
     """The pages of one concern: templates under ``epidemic/<folder>/``, each with the
-    concern's row of tabs in its context as ``key``."""
+    concern's row of tabs in its context as ``tabs``."""
 
-    def __init__(self, folder: str, row: TabRow, key: str = "tabs") -> None:
-        self.folder, self.row, self.key = folder, row, key
+    def __init__(self, folder: str, row: TabRow) -> None:
+        self.folder, self.row = folder, row
 
     def __call__(
         self,
@@ -56,5 +56,5 @@ class ConcernPages:
         context: dict[str, Any],
         status: int = 200,
     ) -> HttpResponse:
-        context = {self.key: self.row(request.user, current), **context}
+        context = {"tabs": self.row(request.user, current), **context}
         return page(request, f"{self.folder}/{template}", context, status)

@@ -56,7 +56,6 @@ _page = ConcernPages(
         Tab("campaigns", gettext_lazy("Campaigns"), "epidemic:screening_campaigns"),
         Tab("records", gettext_lazy("Records"), "epidemic:screening_records", may(VIEW)),
     ),
-    key="sections",
 )
 
 
