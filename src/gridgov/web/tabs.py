@@ -1,22 +1,15 @@
-"""Section tabs above a group of pages (``web/includes/tabs.html``)."""
+"""Section tabs above a group of pages (``web/includes/tabs.html``), declared once per
+group as a ``TabRow`` of ``Tab``s."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
 
-
-def tabs(current: str, sections: Iterable[tuple[str, Any, str, bool]]) -> list[dict[str, Any]]:
-    """The tabs of the sections shown — each ``(key, label, URL name, shown)`` — with
-    ``current`` marked active."""
-    return [
-        {"label": label, "url": reverse(url_name), "active": key == current}
-        for key, label, url_name, shown in sections
-        if shown
-    ]
+from gridgov.accounts import scope
 
 
 def always(user: Any) -> bool:
@@ -25,8 +18,6 @@ def always(user: Any) -> bool:
 
 def may(*capabilities: str) -> Callable[[Any], bool]:
     """A tab shown to users who hold any of ``capabilities`` somewhere."""
-    from gridgov.accounts import scope
-
     return lambda user: any(scope.has_capability(user, c) for c in capabilities)
 
 
@@ -48,4 +39,8 @@ class TabRow:
         self.row = row
 
     def __call__(self, user: Any, current: str) -> list[dict[str, Any]]:
-        return tabs(current, ((t.key, t.label, t.url_name, t.shown(user)) for t in self.row))
+        return [
+            {"label": tab.label, "url": reverse(tab.url_name), "active": tab.key == current}
+            for tab in self.row
+            if tab.shown(user)
+        ]
